@@ -1,0 +1,219 @@
+/**
+ * SPEC §3: what the tick does with one workspace. Each rule is a small pure
+ * predicate that also says why; `decide` orders them, first match wins.
+ */
+import { nextAllowedAutostart } from './autostart.js';
+import { formatDuration } from './duration.js';
+import { parseWeeklySchedule, type WeeklySchedule } from './schedule.js';
+import type { TemplatePolicy, Transition, WorkspaceSnapshot, WorkspaceState } from './snapshot.js';
+import { HOUR, MINUTE, iso, truncateToMinute } from './time.js';
+import { formatWeekdayList } from './weekday.js';
+
+export type Reason = 'autostart' | 'autostop' | 'dormancy' | 'autodelete';
+
+export interface Decision {
+  transition: Transition | null;
+  reason: Reason | null;
+  markDormant: boolean;
+  remind: boolean;
+  /** One sentence naming the rule and the instants it compared (ISO, UTC). */
+  explanation: string;
+}
+
+/** Whether a rule applies at `T`, and a clause that says why (or why not). */
+interface Verdict {
+  readonly eligible: boolean;
+  readonly because: string;
+}
+
+const yes = (because: string): Verdict => ({ eligible: true, because });
+const no = (because: string): Verdict => ({ eligible: false, because });
+
+const FAILED_DELETE_RETRY_MS = 24 * HOUR;
+const ACTIVE_USER_MS = 15 * MINUTE;
+
+const isDormant = (s: WorkspaceSnapshot) => s.workspace.dormantAt !== null;
+const jobFailed = (s: WorkspaceSnapshot) => s.latestJob.status === 'failed';
+
+/** §3.1 */
+function isEligibleForAutostop(s: WorkspaceSnapshot, T: Date): Verdict {
+  if (jobFailed(s)) return no('the latest job failed');
+  if (isDormant(s)) return no('the workspace is dormant');
+  if (s.latestBuild.transition !== 'start') return no(`the latest transition is ${s.latestBuild.transition}, not start`);
+  if (s.owner.status === 'suspended') return yes(`the owner is suspended at tick ${iso(T)}`);
+  const { deadline } = s.latestBuild;
+  if (deadline === null) return no('the running build has no deadline');
+  return deadline < T
+    ? yes(`deadline ${iso(deadline)} passed before tick ${iso(T)}`)
+    : no(`deadline ${iso(deadline)} is not before tick ${iso(T)}`);
+}
+
+type ScheduleSource = { workspace: Pick<WorkspaceState, 'autostartSchedule'>; template: Pick<TemplatePolicy, 'allowUserAutostart' | 'autostartAllowedDays'> };
+
+/**
+ * SPEC §4.5: why this workspace's autostart can never fire, or null when it
+ * can. An unparsable schedule is an error to report; the others are skips.
+ */
+export function autostartBlockReason(s: ScheduleSource): string | null {
+  return usableSchedule(s).blocked;
+}
+
+function usableSchedule(s: ScheduleSource): { schedule: WeeklySchedule; blocked: null } | { schedule: null; blocked: string } {
+  const spec = s.workspace.autostartSchedule;
+  if (spec === null) return { schedule: null, blocked: 'no autostart schedule is set' };
+  let schedule: WeeklySchedule;
+  try {
+    schedule = parseWeeklySchedule(spec);
+  } catch (error) {
+    return { schedule: null, blocked: `the autostart schedule does not parse: ${(error as Error).message}` };
+  }
+  if (!s.template.allowUserAutostart) return { schedule: null, blocked: 'the template disallows autostart' };
+  if (!hasAllowedOccurrence(schedule, s.template.autostartAllowedDays)) {
+    return {
+      schedule: null,
+      blocked: `the schedule "${spec}" has no occurrence on an allowed day (${formatWeekdayList(s.template.autostartAllowedDays)})`,
+    };
+  }
+  return { schedule, blocked: null };
+}
+
+function hasAllowedOccurrence(schedule: WeeklySchedule, days: TemplatePolicy['autostartAllowedDays']): boolean {
+  return schedule.weekdays.some((day) => days.includes(day));
+}
+
+/** §3.2. A NULL `next_start_at` is recomputed from `T` (SPEC §9), so it never starts on that tick. */
+function isEligibleForAutostart(s: WorkspaceSnapshot, T: Date): Verdict {
+  if (s.owner.status !== 'active') return no(`the owner is ${s.owner.status}`);
+  if (jobFailed(s)) return no('the latest build failed, so autostart waits for a person or failed cleanup');
+  if (isDormant(s)) return no('the workspace is dormant');
+  if (s.latestBuild.transition !== 'stop') return no(`the latest transition is ${s.latestBuild.transition}, not stop`);
+  const { schedule, blocked } = usableSchedule(s);
+  if (schedule === null) return no(blocked);
+  const days = s.template.autostartAllowedDays;
+  const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
+  const cached = s.workspace.nextStartAt;
+  const nextStart = cached ?? nextAllowedAutostart(schedule, T, days);
+  const due = nextStart > afterBuild ? nextStart : afterBuild;
+  const compared = cached === null
+    ? `next_start_at (unset, recomputed from the tick as ${iso(nextStart)})`
+    : `next autostart ${iso(due)}`;
+  return T >= due
+    ? yes(`${compared} is not after tick ${iso(T)}`)
+    : no(`${compared} is after tick ${iso(T)}`);
+}
+
+/** §3.3 */
+function isEligibleForFailedCleanup(s: WorkspaceSnapshot, T: Date): Verdict {
+  const ttl = s.template.failureTtlMs;
+  if (ttl <= 0) return no('failure cleanup is off');
+  if (!jobFailed(s)) return no('the latest job did not fail');
+  if (s.latestBuild.transition === 'delete') return no('the failed build is a delete');
+  const { completedAt } = s.latestJob;
+  if (completedAt === null) return no('the failed job has not completed');
+  const what = `failed ${s.latestBuild.transition} build completed at ${iso(completedAt)}`;
+  return T.getTime() - completedAt.getTime() > ttl
+    ? yes(`${what}, more than the failure TTL ${formatDuration(ttl)} before tick ${iso(T)}`)
+    : no(`${what}, not more than the failure TTL ${formatDuration(ttl)} before tick ${iso(T)}`);
+}
+
+/** §3.4 */
+function isEligibleForDormancy(s: WorkspaceSnapshot, T: Date): Verdict {
+  const ttd = s.template.timeTilDormantMs;
+  if (isDormant(s)) return no('the workspace is already dormant');
+  if (ttd <= 0) return no('dormancy is off');
+  const lastUsed = s.workspace.lastUsedAt;
+  return T.getTime() - lastUsed.getTime() > ttd
+    ? yes(`last used ${iso(lastUsed)}, more than ${formatDuration(ttd)} before tick ${iso(T)}`)
+    : no(`last used ${iso(lastUsed)}, not more than ${formatDuration(ttd)} before tick ${iso(T)}`);
+}
+
+/** §3.5 */
+function isEligibleForAutodelete(s: WorkspaceSnapshot, T: Date): Verdict {
+  if (!isDormant(s)) return no('the workspace is not dormant');
+  if (s.template.timeTilDormantAutodeleteMs <= 0) return no('the workspace is dormant and autodelete is off');
+  const { deletingAt } = s.workspace;
+  if (deletingAt === null) return no('the workspace is dormant without a deletion date');
+  if (!(T > deletingAt)) return no(`deleting_at ${iso(deletingAt)} is not before tick ${iso(T)}`);
+  if (s.latestBuild.transition === 'delete' && jobFailed(s)) {
+    const finished = s.latestJob.completedAt ?? s.latestJob.canceledAt;
+    if (finished === null) return no('the failed delete build has not finished');
+    if (!(T.getTime() - finished.getTime() > FAILED_DELETE_RETRY_MS)) {
+      return no(`the failed delete build finished at ${iso(finished)}, not more than 24h before tick ${iso(T)}`);
+    }
+  }
+  return yes(`deleting_at ${iso(deletingAt)} passed before tick ${iso(T)}`);
+}
+
+/** §3.7, checked only when no rule matched. */
+function isEligibleForReminder(s: WorkspaceSnapshot, T: Date): Verdict {
+  const notifyBefore = s.template.autostopNotifyBeforeMs;
+  const { deadline, maxDeadline, notifiedAutostopDeadline } = s.latestBuild;
+  if (notifyBefore <= 0) return no('reminders are off');
+  if (s.latestBuild.transition !== 'start' || s.latestJob.status !== 'succeeded') return no('the workspace is not running');
+  if (s.owner.status === 'suspended' || isDormant(s)) return no('the owner is suspended or the workspace is dormant');
+  if (deadline === null) return no('there is no deadline');
+  const windowEnd = T.getTime() + notifyBefore;
+  if (!(deadline > T && deadline.getTime() <= windowEnd)) {
+    return no(`deadline ${iso(deadline)} is not within ${formatDuration(notifyBefore)} after tick ${iso(T)}`);
+  }
+  if (notifiedAutostopDeadline !== null && notifiedAutostopDeadline.getTime() === deadline.getTime()) {
+    return no(`deadline ${iso(deadline)} was already reminded`);
+  }
+  const userActive = T.getTime() - s.workspace.lastUsedAt.getTime() < ACTIVE_USER_MS;
+  const bumpable = s.template.activityBumpMs > 0 && (maxDeadline === null || maxDeadline.getTime() > windowEnd);
+  if (userActive && bumpable) {
+    return no(`the owner was active at ${iso(s.workspace.lastUsedAt)} and activity can still bump deadline ${iso(deadline)}`);
+  }
+  return yes(`deadline ${iso(deadline)} is within ${formatDuration(notifyBefore)} after tick ${iso(T)}`);
+}
+
+type Action = Pick<Decision, 'transition' | 'reason' | 'markDormant'>;
+
+interface Rule {
+  readonly name: string;
+  readonly check: (s: WorkspaceSnapshot, T: Date) => Verdict;
+  readonly action: (s: WorkspaceSnapshot) => Action;
+}
+
+/** SPEC §3, in order: the first eligible rule decides. */
+const RULES: readonly Rule[] = [
+  { name: 'autostop', check: isEligibleForAutostop, action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }) },
+  { name: 'autostart', check: isEligibleForAutostart, action: () => ({ transition: 'start', reason: 'autostart', markDormant: false }) },
+  { name: 'failed cleanup', check: isEligibleForFailedCleanup, action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }) },
+  {
+    name: 'dormancy',
+    check: isEligibleForDormancy,
+    // A running workspace (whatever its job's status) is stopped; otherwise only marked.
+    action: (s) => ({ transition: s.latestBuild.transition === 'start' ? 'stop' : null, reason: 'dormancy', markDormant: true }),
+  },
+  { name: 'autodelete', check: isEligibleForAutodelete, action: () => ({ transition: 'delete', reason: 'autodelete', markDormant: false }) },
+];
+
+export function decide(snapshot: WorkspaceSnapshot, tick: Date): Decision {
+  const T = truncateToMinute(tick);
+  for (const rule of RULES) {
+    const verdict = rule.check(snapshot, T);
+    if (verdict.eligible) return { ...rule.action(snapshot), remind: false, explanation: `${rule.name}: ${verdict.because}` };
+  }
+  const idle = `no rule matched: ${whyNothing(snapshot, T)}`;
+  const reminder = isEligibleForReminder(snapshot, T);
+  return {
+    transition: null,
+    reason: null,
+    markDormant: false,
+    remind: reminder.eligible,
+    explanation: reminder.eligible ? `autostop reminder: ${reminder.because} (${idle})` : idle,
+  };
+}
+
+/** The clause of the rule closest to firing for this workspace's state. */
+function whyNothing(s: WorkspaceSnapshot, T: Date): string {
+  let main: Verdict;
+  if (isDormant(s)) main = isEligibleForAutodelete(s, T);
+  else if (jobFailed(s)) main = isEligibleForFailedCleanup(s, T);
+  else if (s.latestBuild.transition === 'start') main = isEligibleForAutostop(s, T);
+  else if (s.latestBuild.transition === 'stop') main = isEligibleForAutostart(s, T);
+  else return 'the latest transition is delete';
+  const dormancy = isDormant(s) || s.template.timeTilDormantMs <= 0 ? null : isEligibleForDormancy(s, T);
+  return dormancy === null ? main.because : `${main.because}, and ${dormancy.because}`;
+}

@@ -1,0 +1,102 @@
+/** What will happen to a workspace and when: the CLI's `explain`. Pure, writes nothing. */
+import { nextAllowedAutostart } from './autostart.js';
+import { autostartBlockReason, decide, type Decision } from './decide.js';
+import { formatDuration } from './duration.js';
+import { parseWeeklySchedule } from './schedule.js';
+import type { WorkspaceSnapshot } from './snapshot.js';
+import { MINUTE, iso, truncateToMinute } from './time.js';
+
+export interface PreviewEvent {
+  at: Date;
+  /** One line: which rule produces this instant. */
+  rule: string;
+}
+
+export interface Preview {
+  /** The tick the preview is computed for (truncated to the minute). */
+  at: Date;
+  decision: Decision;
+  nextAutostart: PreviewEvent | null;
+  deadline: PreviewEvent | null;
+  maxDeadline: PreviewEvent | null;
+  reminderAt: PreviewEvent | null;
+  dormantAt: PreviewEvent | null;
+  deletingAt: PreviewEvent | null;
+}
+
+const firstTickStrictlyAfter = (instant: number) => new Date(Math.floor(instant / MINUTE) * MINUTE + MINUTE);
+const firstTickAtOrAfter = (instant: number) => new Date(Math.ceil(instant / MINUTE) * MINUTE);
+
+export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
+  const T = truncateToMinute(at);
+  const { latestBuild: build, template } = snapshot;
+  const running = build.transition === 'start';
+  const dormant = previewDormancy(snapshot);
+  return {
+    at: T,
+    decision: decide(snapshot, T),
+    nextAutostart: previewAutostart(snapshot, T),
+    deadline: running && build.deadline !== null
+      ? { at: build.deadline, rule: 'autostop: stops at the first tick strictly after the deadline' }
+      : null,
+    maxDeadline: running && build.maxDeadline !== null
+      ? { at: build.maxDeadline, rule: 'autostop requirement: activity cannot bump the deadline past this' }
+      : null,
+    reminderAt: previewReminder(snapshot),
+    dormantAt: dormant,
+    deletingAt: previewDeletion(snapshot, dormant),
+  };
+}
+
+function previewAutostart(s: WorkspaceSnapshot, T: Date): PreviewEvent | null {
+  if (autostartBlockReason(s) !== null || s.workspace.dormantAt !== null) return null;
+  if (s.owner.status !== 'active' || s.latestJob.status === 'failed') return null;
+  const schedule = parseWeeklySchedule(s.workspace.autostartSchedule!);
+  const days = s.template.autostartAllowedDays;
+  const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
+  const nextStart = s.workspace.nextStartAt ?? nextAllowedAutostart(schedule, T, days);
+  const due = nextStart > afterBuild ? nextStart : afterBuild;
+  const once = s.latestBuild.transition === 'stop' ? '' : ' once the workspace is stopped';
+  return {
+    at: due,
+    rule: `autostart${once}: the later of next_start_at ${iso(nextStart)} and the first allowed occurrence after the latest build ${iso(afterBuild)}`,
+  };
+}
+
+function previewReminder(s: WorkspaceSnapshot): PreviewEvent | null {
+  const notifyBefore = s.template.autostopNotifyBeforeMs;
+  const { deadline, notifiedAutostopDeadline, transition } = s.latestBuild;
+  if (notifyBefore <= 0 || transition !== 'start' || deadline === null) return null;
+  const sent = notifiedAutostopDeadline !== null && notifiedAutostopDeadline.getTime() === deadline.getTime();
+  return {
+    at: firstTickAtOrAfter(deadline.getTime() - notifyBefore),
+    rule: sent
+      ? `autostop reminder: already sent for deadline ${iso(deadline)}`
+      : `autostop reminder: ${formatDuration(notifyBefore)} before deadline ${iso(deadline)}, unless the owner is active and the deadline can still be bumped`,
+  };
+}
+
+function previewDormancy(s: WorkspaceSnapshot): PreviewEvent | null {
+  if (s.workspace.dormantAt !== null) return { at: s.workspace.dormantAt, rule: 'dormancy: already marked dormant' };
+  const ttd = s.template.timeTilDormantMs;
+  if (ttd <= 0) return null;
+  return {
+    at: firstTickStrictlyAfter(s.workspace.lastUsedAt.getTime() + ttd),
+    rule: `dormancy: first tick more than ${formatDuration(ttd)} after last use ${iso(s.workspace.lastUsedAt)}, if autostop has not already stopped it`,
+  };
+}
+
+function previewDeletion(s: WorkspaceSnapshot, dormant: PreviewEvent | null): PreviewEvent | null {
+  const autodelete = s.template.timeTilDormantAutodeleteMs;
+  if (autodelete <= 0 || dormant === null) return null;
+  if (s.workspace.dormantAt !== null) {
+    const { deletingAt } = s.workspace;
+    return deletingAt === null
+      ? null
+      : { at: deletingAt, rule: 'autodelete: deleted at the first tick strictly after deleting_at' };
+  }
+  return {
+    at: new Date(dormant.at.getTime() + autodelete),
+    rule: `autodelete: ${formatDuration(autodelete)} after the workspace would become dormant, deleted at the first tick strictly after`,
+  };
+}

@@ -1,0 +1,56 @@
+// `npm start`: migrations, the embedded services where no external ones are
+// configured, and the worker. Ctrl-C drains the worker and stops what we started.
+import { Client } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { createPool } from './db/pool.js';
+import { migrate } from './db/migrate.js';
+import { loadConfig } from './runtime/config.js';
+import { createLogger, temporalLogger } from './runtime/logger.js';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime/runtime-file.js';
+import { startServices } from './runtime/services.js';
+import { connectClient, connectWorker, registerSearchAttributes } from './runtime/temporal.js';
+import { createWorker } from './worker.js';
+import { runMain } from './runtime/run-main.js';
+
+await runMain(async () => {
+  const config = loadConfig();
+  const log = createLogger(config.log);
+  Runtime.install({ logger: temporalLogger(log.child({ component: 'temporal' })) });
+
+  const services = await startServices(config, log);
+  const pool = createPool(services.databaseUrl);
+  try {
+    const applied = await migrate(pool);
+    log.info('database ready', { migrationsApplied: applied.length });
+
+    const { connectionOptions, namespace } = services.temporal;
+    const clientConnection = await connectClient(connectionOptions);
+    const added = await registerSearchAttributes(clientConnection, namespace);
+    if (added.length) log.info('registered search attributes', { added });
+    const client = new Client({ connection: clientConnection, namespace });
+
+    const connection = await connectWorker(connectionOptions);
+    const worker = await createWorker({ connection, namespace, taskQueue: config.taskQueue, pool, log, client });
+    await writeRuntimeInfo(config.dataDir, {
+      pid: process.pid,
+      databaseUrl: services.databaseUrl,
+      temporalAddress: connectionOptions.address ?? '',
+      namespace,
+      taskQueue: config.taskQueue,
+      uiUrl: services.uiUrl,
+      startedAt: new Date().toISOString(),
+    });
+    log.info('autobuild is running; press Ctrl-C to stop', {
+      temporalUI: services.uiUrl ?? 'see your Temporal cluster',
+      taskQueue: config.taskQueue,
+    });
+    await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
+    await connection.close();
+    await clientConnection.close();
+    log.info('worker stopped');
+  } finally {
+    await removeRuntimeInfo(config.dataDir);
+    await pool.end();
+    await services.stop();
+  }
+});
