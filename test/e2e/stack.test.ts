@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMigrations } from '../../src/db/migrate.js';
 import { createWorker } from '../../src/worker.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { probe } from '../../src/workflows/index.js';
@@ -29,6 +30,6 @@ describe('the stack end to end', () => {
     const result = await worker.runUntil(
       temporal.client.workflow.execute(probe, { taskQueue: temporal.taskQueue, workflowId: `probe-${temporal.taskQueue}` }),
     );
-    expect(result).toBe('001_init');
+    expect(result).toBe((await loadMigrations()).at(-1)!.name);
   });
 });

@@ -60,16 +60,17 @@ CREATE TABLE provisioner_jobs (
   CHECK (completed_at IS NULL OR completed_at >= created_at)
 );
 
--- §1 status rules, in one place for SQL (src/lifecycle has the same rules for code).
+-- §1 status rules for SQL; src/lifecycle/job-status.ts has the same rules for code
+-- (an empty error string is not a failure in either).
 CREATE FUNCTION job_status(started_at timestamptz, completed_at timestamptz,
                            canceled_at timestamptz, error text)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE
     WHEN completed_at IS NOT NULL THEN
-      CASE WHEN error IS NOT NULL THEN 'failed'
+      CASE WHEN error <> '' THEN 'failed'
            WHEN canceled_at IS NOT NULL THEN 'canceled'
            ELSE 'succeeded' END
-    WHEN error IS NOT NULL THEN 'failed'
+    WHEN error <> '' THEN 'failed'
     WHEN canceled_at IS NOT NULL THEN 'canceling'
     WHEN started_at IS NULL THEN 'pending'
     ELSE 'running' END

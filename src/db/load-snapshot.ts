@@ -1,0 +1,145 @@
+// Row <-> snapshot mapping: one read of a workspace with its owner, template,
+// latest build and job, shaped as the pure core's WorkspaceSnapshot plus the
+// ids and names that the I/O layers need.
+import type { Pool, PoolClient } from './pool.js';
+import { deriveJobStatus, type Weekday, type WorkspaceSnapshot } from '../lifecycle/index.js';
+
+export interface LoadedWorkspace {
+  snapshot: WorkspaceSnapshot;
+  workspaceName: string;
+  deleted: boolean;
+  autostartBlocked: string | null;
+  ownerId: string;
+  ownerName: string;
+  quietHoursSchedule: string | null;
+  templateId: string;
+  templateName: string;
+  activeVersionId: string;
+  latestBuild: {
+    id: string;
+    jobId: string;
+    reason: 'initiator' | 'autostart' | 'autostop' | 'dormancy' | 'autodelete';
+    templateVersionId: string;
+    initiatorId: string;
+    workflowId: string | null;
+    jobStartedAt: Date | null;
+    jobError: string | null;
+  };
+}
+
+export type LockMode = 'none' | 'wait' | 'skip';
+
+/** Returned (lock 'skip' only) when another transaction holds the workspace row. */
+export const LOCKED = 'locked' as const;
+
+const SELECT = `
+  SELECT w.id, w.name, w.autostart_schedule, w.ttl_ms, w.last_used_at, w.dormant_at, w.deleting_at,
+         w.next_start_at, w.automatic_updates, w.deleted, w.autostart_blocked,
+         u.id AS owner_id, u.username, u.status AS owner_status, u.quiet_hours_schedule,
+         t.id AS template_id, t.name AS template_name, t.active_version_id,
+         t.default_ttl_ms, t.activity_bump_ms, t.allow_user_autostart, t.allow_user_autostop,
+         t.autostart_allowed_days, t.failure_ttl_ms, t.time_til_dormant_ms, t.time_til_dormant_autodelete_ms,
+         t.autostop_notify_before_ms, t.require_active_version, t.autostop_requirement_days,
+         t.autostop_requirement_weeks,
+         b.id AS build_id, b.build_number, b.transition, b.reason, b.created_at AS build_created_at,
+         b.deadline, b.max_deadline, b.notified_autostop_deadline, b.template_version_id,
+         b.initiator_id, b.workflow_id,
+         j.id AS job_id, j.started_at, j.completed_at, j.canceled_at, j.error
+    FROM workspaces w
+    JOIN users u ON u.id = w.owner_id
+    JOIN templates t ON t.id = w.template_id
+    JOIN workspace_builds b ON b.id = w.latest_build_id
+    JOIN provisioner_jobs j ON j.id = b.job_id
+   WHERE w.id = $1`;
+
+const LOCK_CLAUSE: Record<LockMode, string> = {
+  none: '',
+  wait: ' FOR UPDATE OF w',
+  skip: ' FOR UPDATE OF w SKIP LOCKED',
+};
+
+/**
+ * Loads a workspace that has at least one build. Returns null when there is no
+ * such workspace (or it has no build yet), and LOCKED when `lock: 'skip'` finds
+ * the row held by another transaction. With a lock, call it inside a transaction.
+ */
+export async function loadSnapshot(
+  db: Pool | PoolClient,
+  workspaceId: string,
+  opts: { lock?: LockMode } = {},
+): Promise<LoadedWorkspace | null | typeof LOCKED> {
+  const lock = opts.lock ?? 'none';
+  const { rows } = await db.query(SELECT + LOCK_CLAUSE[lock], [workspaceId]);
+  const row = rows[0];
+  if (!row) {
+    if (lock !== 'skip') return null;
+    const exists = await db.query('SELECT 1 FROM workspaces WHERE id = $1 AND latest_build_id IS NOT NULL', [workspaceId]);
+    return exists.rowCount ? LOCKED : null;
+  }
+  return toLoadedWorkspace(row);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function toLoadedWorkspace(r: any): LoadedWorkspace {
+  return {
+    snapshot: {
+      workspace: {
+        id: r.id,
+        autostartSchedule: r.autostart_schedule,
+        ttlMs: r.ttl_ms,
+        lastUsedAt: r.last_used_at,
+        dormantAt: r.dormant_at,
+        deletingAt: r.deleting_at,
+        nextStartAt: r.next_start_at,
+        automaticUpdates: r.automatic_updates,
+      },
+      owner: { status: r.owner_status },
+      template: {
+        defaultTtlMs: r.default_ttl_ms,
+        activityBumpMs: r.activity_bump_ms,
+        allowUserAutostart: r.allow_user_autostart,
+        allowUserAutostop: r.allow_user_autostop,
+        autostartAllowedDays: r.autostart_allowed_days as Weekday[],
+        failureTtlMs: r.failure_ttl_ms,
+        timeTilDormantMs: r.time_til_dormant_ms,
+        timeTilDormantAutodeleteMs: r.time_til_dormant_autodelete_ms,
+        autostopNotifyBeforeMs: r.autostop_notify_before_ms,
+        requireActiveVersion: r.require_active_version,
+        autostopRequirementDays: r.autostop_requirement_days as Weekday[],
+        autostopRequirementWeeks: r.autostop_requirement_weeks,
+      },
+      latestBuild: {
+        buildNumber: r.build_number,
+        transition: r.transition,
+        createdAt: r.build_created_at,
+        deadline: r.deadline,
+        maxDeadline: r.max_deadline,
+        notifiedAutostopDeadline: r.notified_autostop_deadline,
+      },
+      latestJob: {
+        status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
+        completedAt: r.completed_at,
+        canceledAt: r.canceled_at,
+      },
+    },
+    workspaceName: r.name,
+    deleted: r.deleted,
+    autostartBlocked: r.autostart_blocked,
+    ownerId: r.owner_id,
+    ownerName: r.username,
+    quietHoursSchedule: r.quiet_hours_schedule,
+    templateId: r.template_id,
+    templateName: r.template_name,
+    activeVersionId: r.active_version_id,
+    latestBuild: {
+      id: r.build_id,
+      jobId: r.job_id,
+      reason: r.reason,
+      templateVersionId: r.template_version_id,
+      initiatorId: r.initiator_id,
+      workflowId: r.workflow_id,
+      jobStartedAt: r.started_at,
+      jobError: r.error,
+    },
+  };
+}
