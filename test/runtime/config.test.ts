@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, projectRoot, redactUrl } from '../../src/runtime/config.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded services under .data with the documented ports', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBeNull();
+    expect(c.temporal).toBeNull();
+    expect(c.dataDir).toBe(join(projectRoot, '.data'));
+    expect(c.embeddedPostgresPort).toBe(55432);
+    expect(c.devServer).toEqual({ port: 7233, uiPort: 8233, ip: '127.0.0.1' });
+    expect(c.taskQueue).toBe('autobuild');
+    expect(c.temporalNamespace).toBe('default');
+    expect(c.log).toEqual({ level: 'info', format: 'auto' });
+  });
+
+  it('uses an external Temporal when TEMPORAL_ADDRESS is set, with the namespace and API key conventions', () => {
+    const c = loadConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod', TEMPORAL_API_KEY: 'k' });
+    expect(c.temporal?.connectionOptions.address).toBe('temporal.example:7233');
+    expect(c.temporal?.connectionOptions.apiKey).toBe('k');
+    expect(c.temporal?.connectionOptions.tls).toBeTruthy(); // an API key turns TLS on
+    expect(c.temporal?.namespace).toBe('prod');
+  });
+
+  it.each([
+    [{ AUTOBUILD_PG_PORT: '0' }, /AUTOBUILD_PG_PORT must be a port number/],
+    [{ AUTOBUILD_TEMPORAL_PORT: '70000' }, /AUTOBUILD_TEMPORAL_PORT must be a port number/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of debug, info, warn, error, got "loud"/],
+    [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be one of auto, json, pretty/],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgres:\/\//],
+    [{ DATABASE_URL: '::' }, /DATABASE_URL is not a valid URL/],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never shows a database password', () => {
+    expect(redactUrl('postgres://me:hunter2@db:5432/app')).toBe('postgres://me:***@db:5432/app');
+    expect(redactUrl('not a url')).not.toContain('not a url');
+  });
+
+  it('is the only source file that reads process.env', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|mjs|js)$/.test(name) && readFileSync(path, 'utf8').includes('process.env')) offenders.push(path);
+      }
+    };
+    walk(join(projectRoot, 'src'));
+    expect(offenders).toEqual([join(projectRoot, 'src/runtime/config.ts')]);
+  });
+});
