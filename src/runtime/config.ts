@@ -37,7 +37,7 @@ export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): Config {
-  const dataDir = resolvePath(env.AUTOBUILD_DATA_DIR ?? '.data');
+  const dataDir = resolvePath(nonEmpty(env, 'AUTOBUILD_DATA_DIR') ?? '.data');
   const namespace = nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? 'default';
   return {
     dataDir,
