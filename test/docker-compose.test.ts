@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { configVariables } from './helpers/config-variables.js';
 import { PROJECT_ROOT } from './helpers/processes.js';
 
 interface Service {
@@ -20,12 +21,6 @@ const compose = parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'ut
   volumes: Record<string, unknown>;
 };
 const services = compose.services;
-
-/** Every environment variable the configuration module reads (string literals naming one). */
-export function configVariables(): string[] {
-  const source = readFileSync(join(PROJECT_ROOT, 'src/runtime/config.ts'), 'utf8');
-  return [...new Set([...source.matchAll(/'((?:AUTOBUILD|TEMPORAL|LOG)_[A-Z0-9_]+|DATABASE_URL)'/g)].map((m) => m[1]!))];
-}
 
 describe('docker-compose.yml', () => {
   it('has Temporal on PostgreSQL, the Temporal UI, the project database and the worker', () => {

@@ -1,0 +1,14 @@
+// The README stays true: every variable the configuration module reads is documented.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configVariables } from './helpers/config-variables.js';
+import { PROJECT_ROOT } from './helpers/processes.js';
+
+describe('README', () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  it('documents every environment variable in the configuration table', () => {
+    const missing = configVariables().filter((v) => !readme.includes(`\`${v}\``));
+    expect(missing).toEqual([]);
+  });
+});
