@@ -10,6 +10,9 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime/runtime-file.js';
 import { startServices } from './runtime/services.js';
 import { connectClient, connectWorker, registerSearchAttributes } from './runtime/temporal.js';
 import { createWorker } from './worker.js';
+import { startBackgroundTasks } from './builds/background.js';
+import { createSink } from './notifications/sinks.js';
+import { ensureTickSchedule, TICK_SCHEDULE_ID } from './runtime/schedule.js';
 import { runMain } from './runtime/run-main.js';
 
 await runMain(async () => {
@@ -30,7 +33,13 @@ await runMain(async () => {
     const client = new Client({ connection: clientConnection, namespace });
 
     const connection = await connectWorker(connectionOptions);
-    const worker = await createWorker({ connection, namespace, taskQueue: config.taskQueue, pool, log, client });
+    const notificationSink = createSink(config.notifications, log.child({ component: 'notifications' }));
+    const worker = await createWorker({
+      connection, namespace, taskQueue: config.taskQueue, pool, log, client,
+      provisioning: config.provisioning, notifications: config.notifications, notificationSink,
+    });
+    const schedule = await ensureTickSchedule(client, config.taskQueue, config.tick);
+    log.info(`tick schedule ${schedule}`, { scheduleId: TICK_SCHEDULE_ID, ...config.tick });
     await writeRuntimeInfo(config.dataDir, {
       pid: process.pid,
       databaseUrl: services.databaseUrl,
@@ -44,7 +53,16 @@ await runMain(async () => {
       temporalUI: services.uiUrl ?? 'see your Temporal cluster',
       taskQueue: config.taskQueue,
     });
-    await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
+    // Recovery sweep (no job stays pending) and outbox sweep (no notification is lost).
+    const background = startBackgroundTasks({
+      pool, client, taskQueue: config.taskQueue, log, provisioning: config.provisioning,
+      notifications: config.notifications, sink: notificationSink,
+    });
+    try {
+      await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
+    } finally {
+      await background.stop();
+    }
     await connection.close();
     await clientConnection.close();
     log.info('worker stopped');

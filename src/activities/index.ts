@@ -4,6 +4,19 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../runtime/logger.js';
 import { createProbeActivities } from './probe.js';
+import { createBuildActivities } from './build.js';
+import { createNotificationActivities } from './notifications.js';
+import { createEvaluateActivities } from './evaluate.js';
+import { createTickActivities } from './tick.js';
+import { createProvisioner } from '../builds/create-provisioner.js';
+import type { Provisioner } from '../builds/provisioner.js';
+import { createSink, type NotificationSink } from '../notifications/sinks.js';
+import {
+  loadNotificationConfig,
+  loadProvisioningConfig,
+  type NotificationConfig,
+  type ProvisioningConfig,
+} from '../runtime/config.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -12,11 +25,34 @@ export interface ActivityDeps {
   client: Client;
   /** The queue this worker serves; workflows it starts run here too. */
   taskQueue: string;
+  /** How builds run; default: the built-in defaults (simulated, 3 s). */
+  provisioning?: ProvisioningConfig;
+  /** Overrides the provisioner `provisioning` selects (tests). */
+  provisioner?: Provisioner;
+  /** Where notifications go; default: a log line each. */
+  notifications?: NotificationConfig;
+  notificationSink?: NotificationSink;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const provisioning = deps.provisioning ?? loadProvisioningConfig({});
+  const notifications = deps.notifications ?? loadNotificationConfig({});
   return {
     ...createProbeActivities(deps.pool),
+    ...createBuildActivities({
+      pool: deps.pool,
+      log: deps.log,
+      provisioning,
+      provisioner: deps.provisioner ?? createProvisioner(provisioning, deps.pool),
+    }),
+    ...createNotificationActivities({
+      pool: deps.pool,
+      log: deps.log,
+      notifications,
+      sink: deps.notificationSink ?? createSink(notifications, deps.log),
+    }),
+    ...createTickActivities(deps.pool),
+    ...createEvaluateActivities(deps),
   };
 }
 

@@ -4,6 +4,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDuration } from '../lifecycle/index.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'pretty';
@@ -26,6 +27,44 @@ export interface Config {
   devServer: { port: number; uiPort: number; ip: string };
   taskQueue: string;
   log: { level: LogLevel; format: LogFormat | 'auto' };
+  provisioning: ProvisioningConfig;
+  notifications: NotificationConfig;
+  tick: TickConfig;
+}
+
+/** The per-minute tick (docs/orchestration.md). */
+export interface TickConfig {
+  /** Candidates per tick run; the tick continues as new after each full page. */
+  pageSize: number;
+  /** Per-workspace child workflows started and awaited together. */
+  batchSize: number;
+}
+
+/** How build jobs run (docs/provisioning.md). Durations in milliseconds. */
+export interface ProvisioningConfig {
+  provisioner: 'simulated' | 'command';
+  simulatedDurationMs: number;
+  /** Probability in [0, 1] that a simulated build fails. */
+  simulatedFailureRate: number;
+  /** Executable (run through /bin/sh -c) for the command provisioner; null unless configured. */
+  command: string | null;
+  timeoutMs: number;
+  /** A provisioner silent for longer (a dead worker) is retried on another worker. */
+  heartbeatTimeoutMs: number;
+  /** A job still pending after this long without a build workflow is handed off again. */
+  recoveryGraceMs: number;
+  recoveryIntervalMs: number;
+}
+
+/** Where the notification outbox is delivered (docs/operations.md). Durations in milliseconds. */
+export interface NotificationConfig {
+  /** null = a structured log line per notification. */
+  webhookUrl: string | null;
+  webhookTimeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often the worker sweeps the outbox for undelivered notifications. */
+  sweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -56,7 +95,99 @@ export function loadConfig(env: Env = process.env): Config {
       level: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
       format: oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'pretty'] as const, 'auto'),
     },
+    provisioning: loadProvisioningConfig(env),
+    notifications: loadNotificationConfig(env),
+    tick: {
+      pageSize: count(env, 'AUTOBUILD_TICK_PAGE_SIZE', 500, 1000),
+      batchSize: count(env, 'AUTOBUILD_TICK_BATCH_SIZE', 100, 500),
+    },
   };
+}
+
+function count(env: Env, name: string, fallback: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+  return n;
+}
+
+export function loadProvisioningConfig(env: Env = process.env): ProvisioningConfig {
+  const provisioner = oneOf(env, 'AUTOBUILD_PROVISIONER', ['simulated', 'command'] as const, 'simulated');
+  const command = nonEmpty(env, 'AUTOBUILD_PROVISIONER_COMMAND') ?? null;
+  if (provisioner === 'command' && command === null) {
+    throw new ConfigError('AUTOBUILD_PROVISIONER=command needs AUTOBUILD_PROVISIONER_COMMAND (the executable to run for each job)');
+  }
+  return {
+    provisioner,
+    simulatedDurationMs: duration(env, 'AUTOBUILD_SIMULATED_DURATION', '3s'),
+    simulatedFailureRate: fraction(env, 'AUTOBUILD_SIMULATED_FAILURE_RATE', 0),
+    command,
+    timeoutMs: duration(env, 'AUTOBUILD_PROVISIONER_TIMEOUT', '10m', 1),
+    heartbeatTimeoutMs: duration(env, 'AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT', '30s', 1000),
+    recoveryGraceMs: duration(env, 'AUTOBUILD_RECOVERY_GRACE', '30s'),
+    recoveryIntervalMs: duration(env, 'AUTOBUILD_RECOVERY_INTERVAL', '1m', 1),
+  };
+}
+
+export function loadNotificationConfig(env: Env = process.env): NotificationConfig {
+  const raw = nonEmpty(env, 'AUTOBUILD_NOTIFY_WEBHOOK_URL');
+  if (raw !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(`AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL, got "${raw}"`);
+    }
+  }
+  const retryBaseMs = duration(env, 'AUTOBUILD_NOTIFY_RETRY_BACKOFF', '1s', 1);
+  const retryMaxMs = duration(env, 'AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF', '5m', 1);
+  if (retryMaxMs < retryBaseMs) {
+    throw new ConfigError('AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF must not be shorter than AUTOBUILD_NOTIFY_RETRY_BACKOFF');
+  }
+  return {
+    webhookUrl: raw ?? null,
+    webhookTimeoutMs: duration(env, 'AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT', '10s', 1),
+    retryBaseMs,
+    retryMaxMs,
+    sweepIntervalMs: duration(env, 'AUTOBUILD_NOTIFY_INTERVAL', '30s', 1),
+  };
+}
+
+function duration(env: Env, name: string, fallback: string, minimumMs = 0): number {
+  const raw = nonEmpty(env, name) ?? fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a duration such as 30s, 10m, 1h30m or 0, got "${raw}"`);
+  }
+  if (ms < minimumMs) throw new ConfigError(`${name} must be at least ${minimumMs} ms, got "${raw}"`);
+  return ms;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  return n;
+}
+
+/** The environment a child process inherits (the command provisioner adds the job's variables to it). */
+export function inheritedEnvironment(env: Env = process.env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/**
+ * AUTOBUILD_TASK_QUEUE when it is set, else null: the CLI then uses the queue
+ * that `npm start` recorded in runtime.json (Config.taskQueue has a default).
+ */
+export function explicitTaskQueue(env: Env = process.env): string | null {
+  return nonEmpty(env, 'AUTOBUILD_TASK_QUEUE') ?? null;
 }
 
 /** The PATH as a list, for finding the `temporal` binary (kept here: no other module reads the environment). */

@@ -1,0 +1,129 @@
+// Records real workflow histories from a Temporal dev server into
+// test/histories/*.json, one per outcome, for the replay test
+// (test/orchestration/replay.test.ts). Run it after an intentional change to
+// workflow code that the committed histories no longer replay:
+//
+//   npx tsx scripts/record-histories.ts
+//
+// It starts its own PostgreSQL and dev server on free ports in a temporary
+// folder (never .data/), runs one manual tick over a workspace per outcome
+// with a small page size (so the tick continues as new), plus an evaluateNow,
+// and writes each history in the same JSON format as the Temporal UI's
+// download and `temporal workflow show --output json`.
+import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../src/activities/index.js';
+import { createPool } from '../src/db/pool.js';
+import { migrate } from '../src/db/migrate.js';
+import { loadConfig, loadNotificationConfig, loadProvisioningConfig, projectRoot } from '../src/runtime/config.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/embedded-postgres.js';
+import { evaluateNow } from '../src/runtime/evaluate-client.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { freePort } from '../src/runtime/ports.js';
+import { findTemporalCli } from '../src/runtime/temporal-cli.js';
+import { startTemporalDevServer } from '../src/runtime/temporal-dev-server.js';
+import { startManualTick } from '../src/runtime/tick-client.js';
+import { WORKFLOWS_PATH } from '../src/worker.js';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
+import { D, H, MIN, createTemplate, createUser, createWorkspace, plus } from '../test/orchestration/fixtures.js';
+
+const OUT = join(projectRoot, 'test', 'histories');
+const T = new Date('2024-03-04T09:00:00Z'); // a Monday
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const log = createLogger({ level: 'warn', format: 'pretty' });
+const dir = await mkdtemp(join(tmpdir(), 'autobuild-histories-'));
+await chmod(dir, 0o755);
+const postgres = await startEmbeddedPostgres({ dir: join(dir, 'postgres'), port: await freePort(), log });
+const temporal = await startTemporalDevServer({
+  cliPath: findTemporalCli(loadConfig().temporalCliPath),
+  dataDir: join(dir, 'temporal'),
+  ip: '127.0.0.1',
+  port: await freePort(),
+  uiPort: null,
+  namespace: 'default',
+  searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+  persistent: false,
+  log,
+});
+try {
+  await ensureDatabase(postgres.adminUrl, 'histories');
+  const pool = createPool(postgres.urlFor('histories'));
+  await migrate(pool);
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const taskQueue = 'record-histories';
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({
+      pool,
+      log,
+      client,
+      taskQueue,
+      provisioning: { ...loadProvisioningConfig({}), simulatedDurationMs: 0 },
+      notifications: loadNotificationConfig({}),
+    }),
+  });
+
+  await worker.runUntil(async () => {
+    // One workspace per outcome of SPEC §3, all due at T.
+    const owner = await createUser(pool);
+    const plain = await createTemplate(pool);
+    const dormancy = await createTemplate(pool, { timeTilDormantMs: 7 * D, timeTilDormantAutodeleteMs: 30 * D });
+    const failure = await createTemplate(pool, { failureTtlMs: H });
+    const base = { ownerId: owner, template: plain, lastUsedAt: plus(T, -H), buildNumber: 3 };
+    const running = { transition: 'start' as const, createdAt: plus(T, -2 * H) };
+    const stopped = { transition: 'stop' as const, createdAt: plus(T, -D) };
+    const ws = {
+      autostop: await createWorkspace(pool, { ...base, build: { ...running, deadline: plus(T, -MIN) } }),
+      autostart: await createWorkspace(pool, { ...base, autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped }),
+      'failed-cleanup': await createWorkspace(pool, { ...base, template: failure, build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) } }),
+      'dormancy-with-build': await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: running }),
+      'dormancy-without-build': await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: stopped }),
+      autodelete: await createWorkspace(pool, {
+        ...base, template: dormancy, lastUsedAt: plus(T, -60 * D), dormantAt: plus(T, -31 * D), deletingAt: plus(T, -D), build: stopped,
+      }),
+      'no-op': await createWorkspace(pool, { ...base, autostartSchedule: '30 9 * * *', build: stopped }),
+      'invalid-schedule': await createWorkspace(pool, { ...base, autostartSchedule: '0 9 * * 7', build: stopped }),
+    };
+    const tick = await startManualTick(client, taskQueue, T, { pageSize: 3, batchSize: 2 });
+    const stats = await tick.result();
+    console.log('tick', JSON.stringify({ transitions: stats.transitions, continuedAsNew: stats.continuedAsNew, errors: stats.errors }));
+
+    const reevaluated = await createWorkspace(pool, {
+      ...base, autostartSchedule: '* * * * *', nextStartAt: plus(new Date(), -2 * MIN), build: { transition: 'stop', createdAt: plus(new Date(), -D) },
+    });
+    const answer = await evaluateNow(client, taskQueue, reevaluated);
+    console.log('evaluateNow', JSON.stringify({ decision: answer.decision?.transition, buildNumber: answer.buildNumber }));
+
+    const save = async (name: string, workflowId: string, runId?: string) => {
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      await writeFile(join(OUT, `${name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
+      console.log(`wrote test/histories/${name}.json (${history.events?.length} events)`);
+    };
+    for (const [name, id] of Object.entries(ws)) await save(`workspace-${name}`, `workspace/${id}`);
+    await save('workspace-reevaluate', `workspace/${reevaluated}`);
+    // The tick's runs, first to last: each continued as new after a full page.
+    let runId: string | undefined = tick.firstExecutionRunId;
+    for (let page = 1; runId; page++) {
+      const history = await client.workflow.getHandle(tick.workflowId, runId).fetchHistory();
+      await save(`tick-page-${page}`, tick.workflowId, runId);
+      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+  });
+  await nativeConnection.close();
+  await connection.close();
+  await pool.end();
+} finally {
+  await temporal.stop();
+  await postgres.stop();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,18 @@
+// The tick's one activity: a page of the candidate query (SPEC §2.1).
+import { findCandidates } from '../db/sql/find-candidates.js';
+import type { Pool } from '../db/pool.js';
+
+export interface CandidatePageInput {
+  /** T, ISO-8601. */
+  at: string;
+  afterId: string | null;
+  limit: number;
+}
+
+export function createTickActivities(pool: Pool) {
+  return {
+    async findCandidatePage(input: CandidatePageInput): Promise<string[]> {
+      return findCandidates(pool, { at: new Date(input.at), afterId: input.afterId, limit: input.limit });
+    },
+  };
+}

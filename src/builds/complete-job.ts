@@ -1,0 +1,90 @@
+// The last step of a build, in one transaction (SPEC §5.1, §6): the job ends,
+// and on success the build gets its deadlines computed at the completion time
+// (the database clock), the autostart cache is recomputed, and a delete marks
+// the workspace deleted. A failed autobuild writes its notification to the
+// outbox in the same transaction. Safe to run twice: an ended job is left alone.
+import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
+import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
+import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
+import { databaseNow, markWorkspaceDeleted, setBuildDeadline } from '../db/sql/complete-build.js';
+import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
+import { computeAutostop, type JobStatus } from '../lifecycle/index.js';
+import { insertNotification } from '../notifications/outbox.js';
+import { autostartCache } from './next-start.js';
+
+export type JobOutcome = { kind: 'succeeded' } | { kind: 'failed'; error: string } | { kind: 'canceled' };
+
+export interface CompleteResult {
+  status: JobStatus | 'missing';
+  /** Whether this call wrote a notification to the outbox (deliver it after commit). */
+  notified: boolean;
+}
+
+export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
+  return inTransaction(pool, async (client) => {
+    const job = await lockJob(client, jobId);
+    if (job === null) return { status: 'missing', notified: false };
+    if (job.completedAt !== null) return { status: job.status, notified: false };
+    const loaded = await loadSnapshot(client, job.workspaceId);
+    if (loaded === null || loaded === LOCKED) throw new Error(`workspace ${job.workspaceId} of job ${jobId} is gone`);
+    const isLatest = loaded.latestBuild.jobId === jobId;
+
+    // A cancel recorded in the database wins over a provisioner that finished anyway.
+    const effective: JobOutcome = job.canceledAt !== null ? { kind: 'canceled' } : outcome;
+    let notified = false;
+    if (effective.kind === 'succeeded') {
+      await markJobCompleted(client, jobId, { error: null, canceled: false });
+      if (isLatest) await applySuccess(client, loaded, await databaseNow(client));
+    } else if (effective.kind === 'canceled') {
+      await markJobCompleted(client, jobId, { error: null, canceled: true });
+    } else {
+      await markJobCompleted(client, jobId, { error: effective.error || 'build failed', canceled: false });
+      notified = isLatest && (await notifyAutobuildFailed(client, loaded, effective.error));
+    }
+    const after = await lockJob(client, jobId);
+    return { status: after?.status ?? 'missing', notified };
+  });
+}
+
+async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, completedAt: Date): Promise<void> {
+  const { snapshot } = loaded;
+  const workspaceId = snapshot.workspace.id;
+  const transition = snapshot.latestBuild.transition;
+  if (transition === 'start') {
+    const { deadline, maxDeadline } = computeAutostop({
+      completedAt,
+      workspace: snapshot.workspace,
+      template: snapshot.template,
+      quietHoursSchedule: loaded.quietHoursSchedule,
+    });
+    await setBuildDeadline(client, loaded.latestBuild.id, deadline, maxDeadline);
+  }
+  if (transition === 'delete') {
+    // The autodelete notification is written by the tick with the delete build (src/engine/apply-decision.ts).
+    await markWorkspaceDeleted(client, workspaceId);
+    return;
+  }
+  await updateAutostartCache(client, workspaceId, autostartCache(snapshot.workspace, snapshot.template, completedAt));
+}
+
+/** SPEC §6: only builds the system made notify; a person sees their own build fail. */
+async function notifyAutobuildFailed(client: PoolClient, loaded: LoadedWorkspace, error: string): Promise<boolean> {
+  if (loaded.latestBuild.reason === 'initiator') return false;
+  await insertNotification(client, {
+    kind: 'autobuild_failed',
+    workspaceId: loaded.snapshot.workspace.id,
+    userId: loaded.ownerId,
+    payload: {
+      workspaceName: loaded.workspaceName,
+      owner: loaded.ownerName,
+      template: loaded.templateName,
+      buildNumber: loaded.snapshot.latestBuild.buildNumber,
+      transition: loaded.snapshot.latestBuild.transition,
+      reason: loaded.latestBuild.reason,
+      jobId: loaded.latestBuild.jobId,
+      error,
+    },
+    dedupeKey: `autobuild_failed:${loaded.latestBuild.jobId}`,
+  });
+  return true;
+}

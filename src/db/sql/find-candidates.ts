@@ -1,0 +1,87 @@
+// SPEC §2.1: the workspaces that may need action at T, a superset that the
+// per-workspace transaction re-checks. One UNION branch per rule, each shaped
+// to walk one of the partial indexes of 001_init.sql, so the query costs what
+// the candidates cost, not what the table holds. Runs outside any transaction.
+import type { Pool } from '../pool.js';
+
+export interface FindCandidatesInput {
+  /** The tick instant T (already truncated to the minute). */
+  at: Date;
+  /** Paging cursor: only ids greater than this one. */
+  afterId?: string | null;
+  limit: number;
+}
+
+const MS = `interval '1 millisecond'`;
+
+export const FIND_CANDIDATES_SQL = `
+SELECT id FROM (
+  -- autostop (§3.1): a running workspace past its deadline (strict) ...
+  SELECT w.id FROM workspaces w
+   WHERE NOT w.deleted AND w.latest_transition = 'start' AND w.latest_deadline IS NOT NULL
+     AND w.latest_deadline < $1 AND w.latest_job_status <> 'failed' AND w.dormant_at IS NULL
+  UNION
+  -- ... or whose owner is suspended
+  SELECT w.id FROM users u JOIN workspaces w ON w.owner_id = u.id
+   WHERE u.status = 'suspended' AND NOT w.deleted AND w.latest_transition = 'start'
+     AND w.latest_job_status <> 'failed' AND w.dormant_at IS NULL
+  UNION
+  -- autostart (§3.2, §4.5): due or never computed; blocked schedules have left the index
+  SELECT w.id FROM workspaces w
+    JOIN users u ON u.id = w.owner_id
+    JOIN templates t ON t.id = w.template_id
+   WHERE NOT w.deleted AND w.autostart_schedule IS NOT NULL AND w.autostart_blocked IS NULL
+     AND w.dormant_at IS NULL AND (w.next_start_at IS NULL OR w.next_start_at <= $1)
+     AND w.latest_transition = 'stop' AND w.latest_job_status <> 'failed'
+     AND u.status = 'active' AND t.allow_user_autostart
+  UNION
+  -- dormancy (§3.4): per template, the workspaces unused for longer than its threshold.
+  -- OFFSET 0 keeps the subquery a per-template range scan of (template_id, last_used_at):
+  -- flattened, the planner cannot estimate the per-template bound and hashes the table.
+  SELECT d.id FROM templates t CROSS JOIN LATERAL (
+    SELECT w.id FROM workspaces w
+     WHERE w.template_id = t.id AND NOT w.deleted AND w.dormant_at IS NULL
+       AND w.last_used_at < $1 - t.time_til_dormant_ms * ${MS}
+       AND w.latest_build_id IS NOT NULL
+    OFFSET 0) d
+   WHERE t.time_til_dormant_ms > 0
+  UNION
+  -- autodelete (§3.5); a failed delete waits 24 h after it finished
+  SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
+   WHERE NOT w.deleted AND w.dormant_at IS NOT NULL AND w.deleting_at IS NOT NULL
+     AND w.deleting_at < $1 AND w.latest_build_id IS NOT NULL
+     AND t.time_til_dormant_autodelete_ms > 0
+     AND NOT (w.latest_transition = 'delete' AND w.latest_job_status = 'failed'
+              AND w.latest_job_completed_at IS NOT NULL
+              AND w.latest_job_completed_at >= $1 - interval '24 hours')
+  UNION
+  -- failed cleanup (§3.3)
+  SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
+   WHERE NOT w.deleted AND w.latest_job_status = 'failed' AND w.latest_transition IN ('start', 'stop')
+     AND w.latest_job_completed_at IS NOT NULL AND t.failure_ttl_ms > 0
+     AND w.latest_job_completed_at < $1 - t.failure_ttl_ms * ${MS}
+  UNION
+  -- autostop reminder (§3.7): deadlines within the longest lead time of any template
+  SELECT w.id FROM workspaces w
+    JOIN templates t ON t.id = w.template_id
+    JOIN users u ON u.id = w.owner_id
+    JOIN workspace_builds b ON b.id = w.latest_build_id
+   WHERE NOT w.deleted AND w.latest_transition = 'start' AND w.latest_job_status = 'succeeded'
+     AND w.dormant_at IS NULL AND u.status <> 'suspended'
+     AND w.latest_deadline > $1
+     AND w.latest_deadline <= $1 + (SELECT max(autostop_notify_before_ms) FROM templates) * ${MS}
+     AND t.autostop_notify_before_ms > 0
+     AND w.latest_deadline <= $1 + t.autostop_notify_before_ms * ${MS}
+     AND b.notified_autostop_deadline IS DISTINCT FROM b.deadline
+     AND NOT ($1 - w.last_used_at < interval '15 minutes' AND t.activity_bump_ms > 0
+              AND (b.max_deadline IS NULL OR b.max_deadline > $1 + t.autostop_notify_before_ms * ${MS}))
+) candidates
+WHERE $2::uuid IS NULL OR id > $2::uuid
+ORDER BY id
+LIMIT $3`;
+
+/** Workspace ids that may need action at `at`, in id order, one page at a time. */
+export async function findCandidates(pool: Pool, input: FindCandidatesInput): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(FIND_CANDIDATES_SQL, [input.at, input.afterId ?? null, input.limit]);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,69 @@
+// The outbox's delivery statements: claim due rows under a lease, then record
+// each send's outcome. Claiming with SKIP LOCKED and a lease means concurrent
+// deliverers (the worker's sweep, an activity after commit) never send the
+// same notification at the same moment; a crashed deliverer's lease expires.
+import type { Pool } from '../pool.js';
+
+export interface OutboxRow {
+  id: string;
+  kind: string;
+  workspaceId: string;
+  userId: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+  attempts: number;
+}
+
+export async function claimDueNotifications(pool: Pool, limit: number, leaseMs: number): Promise<OutboxRow[]> {
+  const { rows } = await pool.query(
+    `UPDATE notifications n
+        SET next_attempt_at = now() + $2 * interval '1 millisecond'
+      WHERE n.id IN (
+              SELECT id FROM notifications
+               WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+               ORDER BY created_at
+               LIMIT $1
+               FOR UPDATE SKIP LOCKED)
+      RETURNING n.id, n.kind, n.workspace_id, n.user_id, n.payload, n.created_at, n.attempts`,
+    [limit, leaseMs],
+  );
+  return rows
+    .map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      workspaceId: r.workspace_id,
+      userId: r.user_id,
+      payload: r.payload,
+      createdAt: r.created_at,
+      attempts: r.attempts,
+    }))
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+export async function markNotificationDelivered(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `UPDATE notifications SET delivered_at = now(), attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL
+      WHERE id = $1 AND delivered_at IS NULL`,
+    [id],
+  );
+}
+
+/** Records a failed send and when to try again; returns that instant. */
+export async function markNotificationFailed(pool: Pool, id: string, error: string, retryInMs: number): Promise<Date> {
+  const { rows } = await pool.query<{ next_attempt_at: Date }>(
+    `UPDATE notifications
+        SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
+      WHERE id = $1 AND delivered_at IS NULL
+      RETURNING next_attempt_at`,
+    [id, error.slice(0, 2000), retryInMs],
+  );
+  return rows[0]?.next_attempt_at ?? new Date(Date.now() + retryInMs);
+}
+
+/** The earliest instant an undelivered notification becomes due, or null when none is waiting. */
+export async function nextNotificationDue(pool: Pool): Promise<Date | null> {
+  const { rows } = await pool.query<{ due: Date | null }>(
+    `SELECT min(COALESCE(next_attempt_at, created_at)) AS due FROM notifications WHERE delivered_at IS NULL`,
+  );
+  return rows[0]?.due ?? null;
+}

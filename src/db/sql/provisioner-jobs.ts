@@ -1,0 +1,139 @@
+// The provisioner job's own statements: what a provisioner is given, and the
+// job's state changes. Callers that change a job hold its workspace row lock
+// first (the same order as every build transaction), then the job's.
+import type { Pool, PoolClient } from '../pool.js';
+import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
+import type { BuildReason } from '../insert-build.js';
+
+export interface JobRow {
+  id: string;
+  workspaceId: string;
+  buildId: string;
+  status: JobStatus;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  canceledAt: Date | null;
+  error: string | null;
+}
+
+const JOB_COLUMNS = `j.id, b.workspace_id, b.id AS build_id, j.started_at, j.completed_at, j.canceled_at, j.error`;
+
+function toJobRow(r: Record<string, any>): JobRow {
+  return {
+    id: r.id,
+    workspaceId: r.workspace_id,
+    buildId: r.build_id,
+    status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+    canceledAt: r.canceled_at,
+    error: r.error,
+  };
+}
+
+export async function findJob(db: Pool | PoolClient, jobId: string): Promise<JobRow | null> {
+  const { rows } = await db.query(
+    `SELECT ${JOB_COLUMNS} FROM provisioner_jobs j JOIN workspace_builds b ON b.job_id = j.id WHERE j.id = $1`,
+    [jobId],
+  );
+  return rows[0] ? toJobRow(rows[0]) : null;
+}
+
+/** Locks the job's workspace row, then the job row (in a transaction). */
+export async function lockJob(client: PoolClient, jobId: string): Promise<JobRow | null> {
+  const job = await findJob(client, jobId);
+  if (job === null) return null;
+  await client.query('SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE', [job.workspaceId]);
+  const { rows } = await client.query(
+    `SELECT ${JOB_COLUMNS} FROM provisioner_jobs j JOIN workspace_builds b ON b.job_id = j.id WHERE j.id = $1 FOR UPDATE OF j`,
+    [jobId],
+  );
+  return rows[0] ? toJobRow(rows[0]) : null;
+}
+
+export async function markJobStarted(client: PoolClient, jobId: string): Promise<void> {
+  await client.query('UPDATE provisioner_jobs SET started_at = COALESCE(started_at, now()) WHERE id = $1', [jobId]);
+}
+
+/** Ends the job: `error` set = failed; else canceled when `canceled` (or already canceling); else succeeded. */
+export async function markJobCompleted(client: PoolClient, jobId: string, end: { error: string | null; canceled: boolean }): Promise<void> {
+  await client.query(
+    `UPDATE provisioner_jobs
+        SET completed_at = now(), error = $2,
+            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
+      WHERE id = $1 AND completed_at IS NULL`,
+    [jobId, end.error, end.canceled],
+  );
+}
+
+/** A person cancels: a pending job ends at once (SPEC §1), a running one becomes canceling. */
+export async function markJobCanceled(client: PoolClient, jobId: string): Promise<void> {
+  await client.query(
+    `UPDATE provisioner_jobs
+        SET canceled_at = now(),
+            completed_at = CASE WHEN started_at IS NULL THEN now() ELSE completed_at END
+      WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL`,
+    [jobId],
+  );
+}
+
+export async function isJobCancelRequested(pool: Pool, jobId: string): Promise<boolean> {
+  const { rows } = await pool.query('SELECT canceled_at IS NOT NULL OR completed_at IS NOT NULL AS stop FROM provisioner_jobs WHERE id = $1', [jobId]);
+  return rows[0]?.stop === true;
+}
+
+export interface ProvisionJobRow {
+  jobId: string;
+  buildId: string;
+  buildNumber: number;
+  transition: Transition;
+  reason: BuildReason;
+  workspace: { id: string; name: string };
+  owner: { id: string; username: string };
+  template: { id: string; name: string };
+  templateVersion: { id: string; name: string };
+}
+
+/** Everything a provisioner is told about its job. */
+export async function loadProvisionJob(db: Pool | PoolClient, jobId: string): Promise<ProvisionJobRow | null> {
+  const { rows } = await db.query(
+    `SELECT b.job_id, b.id AS build_id, b.build_number, b.transition, b.reason,
+            w.id AS workspace_id, w.name AS workspace_name, u.id AS owner_id, u.username,
+            t.id AS template_id, t.name AS template_name, v.id AS version_id, v.name AS version_name
+       FROM workspace_builds b
+       JOIN workspaces w ON w.id = b.workspace_id
+       JOIN users u ON u.id = w.owner_id
+       JOIN templates t ON t.id = w.template_id
+       JOIN template_versions v ON v.id = b.template_version_id
+      WHERE b.job_id = $1`,
+    [jobId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    jobId: r.job_id,
+    buildId: r.build_id,
+    buildNumber: r.build_number,
+    transition: r.transition,
+    reason: r.reason,
+    workspace: { id: r.workspace_id, name: r.workspace_name },
+    owner: { id: r.owner_id, username: r.username },
+    template: { id: r.template_id, name: r.template_name },
+    templateVersion: { id: r.version_id, name: r.version_name },
+  };
+}
+
+/** Jobs still active (pending, running, canceling) that were created before the grace period: the recovery sweep checks them. */
+export async function findStaleActiveJobs(pool: Pool, graceMs: number, limit: number): Promise<Array<{ id: string; status: JobStatus }>> {
+  const { rows } = await pool.query(
+    `SELECT id, started_at, completed_at, canceled_at, error FROM provisioner_jobs
+      WHERE completed_at IS NULL AND created_at < now() - $1 * interval '1 millisecond'
+      ORDER BY created_at
+      LIMIT $2`,
+    [graceMs, limit],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
+  }));
+}

@@ -1,0 +1,14 @@
+import type { PoolClient } from '../pool.js';
+
+/** Stores the §4.5 cache: the next allowed autostart and why autostart is blocked (both may be null). */
+export async function updateAutostartCache(
+  client: PoolClient,
+  workspaceId: string,
+  cache: { nextStartAt: Date | null; autostartBlocked: string | null },
+): Promise<void> {
+  await client.query('UPDATE workspaces SET next_start_at = $2, autostart_blocked = $3 WHERE id = $1', [
+    workspaceId,
+    cache.nextStartAt,
+    cache.autostartBlocked,
+  ]);
+}

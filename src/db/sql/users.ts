@@ -1,0 +1,60 @@
+// Users (SPEC §1), for the operations module.
+import type { Pool, PoolClient } from '../pool.js';
+
+export type UserStatus = 'active' | 'suspended' | 'dormant';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  status: UserStatus;
+  quietHoursSchedule: string | null;
+  createdAt: Date;
+}
+
+const COLUMNS = 'id, username, status, quiet_hours_schedule, created_at';
+
+const toUser = (r: Record<string, any>): UserRow => ({
+  id: r.id,
+  username: r.username,
+  status: r.status,
+  quietHoursSchedule: r.quiet_hours_schedule,
+  createdAt: r.created_at,
+});
+
+export async function insertUser(db: Pool | PoolClient, u: { username: string; status: UserStatus; quietHoursSchedule: string | null }): Promise<UserRow | null> {
+  const { rows } = await db.query(
+    `INSERT INTO users (username, status, quiet_hours_schedule) VALUES ($1, $2, $3)
+     ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
+    [u.username, u.status, u.quietHoursSchedule],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+/** By id or username. */
+export async function findUser(db: Pool | PoolClient, ref: string): Promise<UserRow | null> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY username = $1 DESC LIMIT 1`,
+    [ref],
+  );
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+export async function listUsers(db: Pool | PoolClient): Promise<UserRow[]> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM users ORDER BY username`);
+  return rows.map(toUser);
+}
+
+export async function updateUser(
+  db: Pool | PoolClient,
+  id: string,
+  change: { status?: UserStatus; quietHoursSchedule?: string | null },
+): Promise<UserRow> {
+  const { rows } = await db.query(
+    `UPDATE users
+        SET status = CASE WHEN $2 THEN $3 ELSE status END,
+            quiet_hours_schedule = CASE WHEN $4 THEN $5 ELSE quiet_hours_schedule END
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, change.status !== undefined, change.status ?? null, change.quietHoursSchedule !== undefined, change.quietHoursSchedule ?? null],
+  );
+  return toUser(rows[0]);
+}

@@ -1,0 +1,170 @@
+// Templates: create (with an active version v1), update every option of
+// SPEC §1 with validation, versions and promotion. Changing the autodelete
+// setting moves dormant workspaces' deletion dates (§5.3); changing the
+// allowed days or autostart permission recomputes or unblocks next_start_at (§4.5).
+import { autostartCache } from '../builds/next-start.js';
+import { databaseNow } from '../db/sql/complete-build.js';
+import {
+  findTemplate,
+  insertTemplate,
+  insertVersion,
+  listTemplates,
+  listVersions,
+  lockScheduledWorkspaces,
+  recomputeDeletingAt,
+  setActiveVersion,
+  updateTemplatePolicy,
+  type TemplateRow,
+  type VersionRow,
+} from '../db/sql/templates.js';
+import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
+import type { PoolClient } from '../db/pool.js';
+import type { TemplatePolicy } from '../lifecycle/index.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { transaction, type OpsDeps } from './context.js';
+import * as v from './validate.js';
+
+export type Template = TemplateRow;
+export type TemplateVersion = VersionRow;
+
+/** Every option of SPEC §1, all optional; durations as text (`8h`) or milliseconds. */
+export interface TemplateOptionsInput {
+  defaultTtl?: v.DurationInput;
+  activityBump?: v.DurationInput;
+  allowUserAutostart?: boolean;
+  allowUserAutostop?: boolean;
+  autostartAllowedDays?: v.DaysInput;
+  failureTtl?: v.DurationInput;
+  timeTilDormant?: v.DurationInput;
+  timeTilDormantAutodelete?: v.DurationInput;
+  autostopRequirementDays?: v.DaysInput;
+  autostopRequirementWeeks?: number;
+  autostopNotifyBefore?: v.DurationInput;
+  requireActiveVersion?: boolean;
+}
+
+export interface TemplateUpdate {
+  template: Template;
+  /** Dormant workspaces whose deletion date moved. */
+  deletingAtRecomputed: number;
+  /** Workspaces whose next_start_at / blocked record was recomputed. */
+  autostartRecomputed: number;
+}
+
+const FIRST_VERSION = 'v1';
+
+/** Validates options into policy fields; unknown keys are refused too. */
+export function parseTemplateOptions(input: TemplateOptionsInput): Partial<TemplatePolicy> {
+  const known: Record<keyof TemplateOptionsInput, true> = {
+    defaultTtl: true, activityBump: true, allowUserAutostart: true, allowUserAutostop: true, autostartAllowedDays: true,
+    failureTtl: true, timeTilDormant: true, timeTilDormantAutodelete: true, autostopRequirementDays: true,
+    autostopRequirementWeeks: true, autostopNotifyBefore: true, requireActiveVersion: true,
+  };
+  for (const key of Object.keys(input)) {
+    if (!(key in known)) throw invalid(`unknown template option "${key}"`);
+  }
+  const p: Partial<TemplatePolicy> = {};
+  const has = <K extends keyof TemplateOptionsInput>(k: K) => input[k] !== undefined;
+  if (has('defaultTtl')) {
+    const ms = v.durationMs('default TTL', input.defaultTtl!);
+    p.defaultTtlMs = ms === 0 ? 0 : v.ttlMs('default TTL', ms);
+  }
+  if (has('activityBump')) p.activityBumpMs = v.durationMs('activity bump', input.activityBump!);
+  if (has('allowUserAutostart')) p.allowUserAutostart = v.boolean('allow user autostart', input.allowUserAutostart);
+  if (has('allowUserAutostop')) p.allowUserAutostop = v.boolean('allow user autostop', input.allowUserAutostop);
+  if (has('autostartAllowedDays')) p.autostartAllowedDays = v.weekdays('autostart allowed days', input.autostartAllowedDays!);
+  if (has('failureTtl')) p.failureTtlMs = v.offOrAtLeastMinute('failure TTL', input.failureTtl!);
+  if (has('timeTilDormant')) p.timeTilDormantMs = v.offOrAtLeastMinute('time til dormant', input.timeTilDormant!);
+  if (has('timeTilDormantAutodelete')) {
+    p.timeTilDormantAutodeleteMs = v.offOrAtLeastMinute('time til dormant autodelete', input.timeTilDormantAutodelete!);
+  }
+  if (has('autostopRequirementDays')) p.autostopRequirementDays = v.weekdays('autostop requirement days', input.autostopRequirementDays!);
+  if (has('autostopRequirementWeeks')) {
+    p.autostopRequirementWeeks = v.integerBetween('autostop requirement weeks', input.autostopRequirementWeeks, 1, 16);
+  }
+  if (has('autostopNotifyBefore')) p.autostopNotifyBeforeMs = v.durationMs('autostop notify before', input.autostopNotifyBefore!);
+  if (has('requireActiveVersion')) p.requireActiveVersion = v.boolean('require active version', input.requireActiveVersion);
+  return p;
+}
+
+export class TemplateOps {
+  constructor(private readonly deps: OpsDeps) {}
+
+  async create(input: { name: string } & TemplateOptionsInput): Promise<Template> {
+    const { name: rawName, ...options } = input;
+    const name = v.name('template name', rawName);
+    const policy = parseTemplateOptions(options);
+    const id = await transaction(this.deps, (c) => insertTemplate(c, { name, versionName: FIRST_VERSION, policy }));
+    if (id === null) throw conflict(`template ${name} already exists`);
+    return this.get(id);
+  }
+
+  /** By name or id. */
+  async get(ref: string): Promise<Template> {
+    const template = await findTemplate(this.deps.pool, ref);
+    if (template === null) throw notFound(`no template ${ref}`);
+    return template;
+  }
+
+  list(): Promise<Template[]> {
+    return listTemplates(this.deps.pool);
+  }
+
+  async update(ref: string, options: TemplateOptionsInput): Promise<TemplateUpdate> {
+    const policy = parseTemplateOptions(options);
+    return transaction(this.deps, async (c) => {
+      const before = await lockTemplate(c, ref);
+      await updateTemplatePolicy(c, before.id, policy);
+      const after = (await findTemplate(c, before.id))!;
+      const was = before.policy;
+      const now = after.policy;
+      let deletingAtRecomputed = 0;
+      if (now.timeTilDormantAutodeleteMs !== was.timeTilDormantAutodeleteMs) {
+        deletingAtRecomputed = await recomputeDeletingAt(c, after.id, now.timeTilDormantAutodeleteMs);
+      }
+      let autostartRecomputed = 0;
+      const daysChanged = now.autostartAllowedDays.join() !== was.autostartAllowedDays.join();
+      if (daysChanged || now.allowUserAutostart !== was.allowUserAutostart) {
+        const at = await databaseNow(c);
+        for (const w of await lockScheduledWorkspaces(c, after.id)) {
+          await updateAutostartCache(c, w.id, autostartCache(w, now, at));
+          autostartRecomputed++;
+        }
+      }
+      return { template: after, deletingAtRecomputed, autostartRecomputed };
+    });
+  }
+
+  async createVersion(ref: string, versionName: string, opts: { activate?: boolean } = {}): Promise<TemplateVersion> {
+    const name = v.name('version name', versionName);
+    return transaction(this.deps, async (c) => {
+      const template = await lockTemplate(c, ref);
+      const version = await insertVersion(c, template.id, name);
+      if (version === null) throw conflict(`template ${template.name} already has a version ${name}`);
+      if (opts.activate) await setActiveVersion(c, template.id, version.id);
+      return { ...version, active: opts.activate === true };
+    });
+  }
+
+  /** The active version is what new workspaces and updating autostarts build (SPEC §6). */
+  async promoteVersion(ref: string, versionName: string): Promise<Template> {
+    await transaction(this.deps, async (c) => {
+      const template = await lockTemplate(c, ref);
+      const version = (await listVersions(c, template.id)).find((x) => x.name === versionName || x.id === versionName);
+      if (version === undefined) throw notFound(`template ${template.name} has no version ${versionName}`);
+      await setActiveVersion(c, template.id, version.id);
+    });
+    return this.get(ref);
+  }
+
+  async versions(ref: string): Promise<TemplateVersion[]> {
+    const template = await this.get(ref);
+    return listVersions(this.deps.pool, template.id);
+  }
+}
+
+async function lockTemplate(c: PoolClient, ref: string): Promise<Template> {
+  const template = await findTemplate(c, ref, { lock: true });
+  if (template === null) throw notFound(`no template ${ref}`);
+  return template;
+}

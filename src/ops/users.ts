@@ -1,0 +1,52 @@
+// Users: create, set status, set quiet hours (SPEC §1, §4.4).
+import { findUser, insertUser, listUsers, updateUser, type UserRow, type UserStatus } from '../db/sql/users.js';
+import { conflict, notFound } from './errors.js';
+import type { OpsDeps } from './context.js';
+import * as v from './validate.js';
+
+export type User = UserRow;
+export const USER_STATUSES = ['active', 'suspended', 'dormant'] as const;
+
+export interface CreateUserInput {
+  username: string;
+  status?: UserStatus;
+  /** A daily schedule (`CRON_TZ=Europe/Berlin 0 23 * * *`); null/absent = the deployment default. */
+  quietHoursSchedule?: string | null;
+}
+
+export class UserOps {
+  constructor(private readonly deps: OpsDeps) {}
+
+  async create(input: CreateUserInput): Promise<User> {
+    const username = v.name('username', input.username);
+    const status = input.status === undefined ? 'active' : v.oneOf('status', input.status, USER_STATUSES);
+    const quietHoursSchedule = input.quietHoursSchedule == null ? null : v.dailySchedule('quiet hours schedule', input.quietHoursSchedule);
+    const user = await insertUser(this.deps.pool, { username, status, quietHoursSchedule });
+    if (user === null) throw conflict(`user ${username} already exists`);
+    return user;
+  }
+
+  /** By username or id. */
+  async get(ref: string): Promise<User> {
+    const user = await findUser(this.deps.pool, ref);
+    if (user === null) throw notFound(`no user ${ref}`);
+    return user;
+  }
+
+  list(): Promise<User[]> {
+    return listUsers(this.deps.pool);
+  }
+
+  async setStatus(ref: string, status: UserStatus): Promise<User> {
+    const valid = v.oneOf('status', status, USER_STATUSES);
+    const user = await this.get(ref);
+    return updateUser(this.deps.pool, user.id, { status: valid });
+  }
+
+  /** Applies to the max deadline of later builds (SPEC §5.1 step 3). */
+  async setQuietHours(ref: string, schedule: string | null): Promise<User> {
+    const valid = schedule === null ? null : v.dailySchedule('quiet hours schedule', schedule);
+    const user = await this.get(ref);
+    return updateUser(this.deps.pool, user.id, { quietHoursSchedule: valid });
+  }
+}

@@ -1,0 +1,468 @@
+// Workspaces: create (with its first start build), schedule, TTL, extend,
+// activity, dormancy, start/stop/delete, cancel, and reads (SPEC §4.5, §5.2,
+// §5.3, §6). A change to one workspace runs in one transaction holding its row
+// lock; a build is committed with its pending job first and handed off to
+// provisioning (startBuild) after the commit.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { startBuild, buildWorkflowId } from '../builds/start-build.js';
+import { autostartCache } from '../builds/next-start.js';
+import { BuildActiveError, BuildRaceError, WorkspaceGoneError, insertBuild } from '../db/insert-build.js';
+import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
+import type { PoolClient } from '../db/pool.js';
+import { databaseNow } from '../db/sql/complete-build.js';
+import { markDormant } from '../db/sql/mark-dormant.js';
+import { findJob, markJobCanceled } from '../db/sql/provisioner-jobs.js';
+import { setSimulatedFailure } from '../db/sql/simulated-failure.js';
+import { findTemplate } from '../db/sql/templates.js';
+import { findUser } from '../db/sql/users.js';
+import {
+  buildHistory,
+  buildOfJob,
+  insertWorkspace,
+  jobLog,
+  listWorkspaces,
+  resolveWorkspaceId,
+  setLatestBuildDeadline,
+  updateWorkspaceFields,
+  type BuildRecord,
+  type WorkspaceListRow,
+} from '../db/sql/workspaces.js';
+import {
+  activityBump,
+  formatDuration,
+  isJobActive,
+  MINUTE,
+  preview,
+  type JobStatus,
+  type Preview,
+  type Transition,
+} from '../lifecycle/index.js';
+import { insertNotification } from '../notifications/outbox.js';
+import type { deliverOutbox } from '../workflows/notifications.js';
+import { transaction, type OpsDeps } from './context.js';
+import { conflict, invalid, notFound, OpsError } from './errors.js';
+import * as v from './validate.js';
+
+export type { BuildRecord, JobRecord } from '../db/sql/workspaces.js';
+export type WorkspaceSummary = WorkspaceListRow & { status: WorkspaceStatus };
+
+/** What a person sees: the latest transition and how its job is doing. */
+export type WorkspaceStatus =
+  | 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'deleting' | 'deleted'
+  | 'failed' | 'canceling' | 'canceled';
+
+export function workspaceStatus(transition: Transition | null, job: JobStatus | null, deleted = false): WorkspaceStatus {
+  if (deleted) return 'deleted';
+  if (transition === null || job === null) return 'pending';
+  if (job === 'running') return transition === 'start' ? 'starting' : transition === 'stop' ? 'stopping' : 'deleting';
+  if (job === 'succeeded') return transition === 'start' ? 'running' : transition === 'stop' ? 'stopped' : 'deleted';
+  return job;
+}
+
+export interface CreateWorkspaceInput {
+  /** Username or id. */
+  owner: string;
+  /** Template name or id. */
+  template: string;
+  name: string;
+  autostartSchedule?: string | null;
+  /** Absent: the template's default TTL (none when 0). null: no TTL. */
+  ttl?: v.DurationInput | null;
+  automaticUpdates?: 'always' | 'never';
+  /** Who asks (username or id); default the owner. */
+  initiator?: string;
+}
+
+export interface BuildStarted {
+  workspaceId: string;
+  /** `owner/name` */
+  workspace: string;
+  buildId: string;
+  buildNumber: number;
+  jobId: string;
+  transition: Transition;
+}
+
+export interface AutostartResult {
+  autostartSchedule: string | null;
+  nextStartAt: Date | null;
+  autostartBlocked: string | null;
+  /** Set when the schedule was accepted but can never fire (SPEC §4.5). */
+  warning: string | null;
+}
+
+export interface WorkspaceDetails {
+  id: string;
+  name: string;
+  owner: { id: string; username: string; status: string };
+  template: { id: string; name: string; activeVersion: string };
+  status: WorkspaceStatus;
+  autostartSchedule: string | null;
+  ttlMs: number | null;
+  automaticUpdates: 'always' | 'never';
+  lastUsedAt: Date;
+  dormantAt: Date | null;
+  deletingAt: Date | null;
+  nextStartAt: Date | null;
+  autostartBlocked: string | null;
+  deleted: boolean;
+  latestBuild: BuildRecord;
+  /** What happens next and when (the lifecycle core's preview at the database clock); null once deleted. */
+  upcoming: Preview | null;
+  /** The database clock the preview was computed at. */
+  at: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EXTEND_MIN_MS = 30 * MINUTE;
+const EXTEND_SLACK_MS = MINUTE;
+
+export class WorkspaceOps {
+  constructor(private readonly deps: OpsDeps) {}
+
+  async create(input: CreateWorkspaceInput): Promise<BuildStarted & { warning: string | null }> {
+    const name = v.name('workspace name', input.name);
+    const schedule = input.autostartSchedule == null ? null : v.weeklySchedule('autostart schedule', input.autostartSchedule);
+    const ttlGiven = input.ttl === undefined ? undefined : input.ttl === null ? null : v.ttlMs('TTL', input.ttl);
+    const automaticUpdates = input.automaticUpdates === undefined ? 'never' : v.oneOf('automatic updates', input.automaticUpdates, ['always', 'never'] as const);
+    const started = await transaction(this.deps, async (c) => {
+      const owner = await findUser(c, input.owner);
+      if (owner === null) throw notFound(`no user ${input.owner}`);
+      if (owner.status === 'suspended') throw conflict(`user ${owner.username} is suspended`);
+      const initiator = input.initiator === undefined ? owner : await findUser(c, input.initiator);
+      if (initiator === null) throw notFound(`no user ${input.initiator}`);
+      const template = await findTemplate(c, input.template);
+      if (template === null) throw notFound(`no template ${input.template}`);
+      const policy = template.policy;
+      if (schedule !== null && !policy.allowUserAutostart) throw invalid(`template ${template.name} does not allow autostart`);
+      if (ttlGiven !== undefined && !policy.allowUserAutostop) {
+        throw invalid(`template ${template.name} does not allow users to set a TTL (its default TTL applies)`);
+      }
+      const ttlMs = ttlGiven === undefined ? (policy.defaultTtlMs > 0 ? policy.defaultTtlMs : null) : ttlGiven;
+      const cache = autostartCache({ autostartSchedule: schedule, dormantAt: null }, policy, await databaseNow(c));
+      const id = await insertWorkspace(c, {
+        ownerId: owner.id, templateId: template.id, name, autostartSchedule: schedule, ttlMs, automaticUpdates,
+        nextStartAt: cache.nextStartAt, autostartBlocked: cache.autostartBlocked,
+      });
+      if (id === null) throw conflict(`workspace ${owner.username}/${name} already exists`);
+      const build = await insertBuild(c, {
+        workspaceId: id, transition: 'start', reason: 'initiator', initiatorId: initiator.id, workflowId: null, createdAt: null,
+      });
+      return {
+        workspaceId: id, workspace: `${owner.username}/${name}`, ...build, transition: 'start' as const,
+        warning: blockedWarning(cache.autostartBlocked),
+      };
+    });
+    await this.handOff(started);
+    return started;
+  }
+
+  async start(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
+    return this.build(ref, 'start', opts);
+  }
+
+  async stop(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
+    return this.build(ref, 'stop', opts);
+  }
+
+  /** A delete build; the workspace is marked deleted when it succeeds. */
+  async delete(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
+    return this.build(ref, 'delete', opts);
+  }
+
+  /** SPEC §1: a pending job ends canceled at once; a running one becomes canceling and its provisioner is stopped. */
+  async cancel(ref: string): Promise<{ jobId: string; status: JobStatus }> {
+    const jobId = await transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      const status = w.snapshot.latestJob.status;
+      if (status !== 'pending' && status !== 'running') {
+        throw conflict(`workspace ${label(w)} has no build to cancel (its latest job is ${status})`);
+      }
+      await markJobCanceled(c, w.latestBuild.jobId);
+      return w.latestBuild.jobId;
+    });
+    try {
+      await this.deps.client.workflow.getHandle(buildWorkflowId(jobId)).cancel();
+    } catch (err) {
+      // Not handed off yet: the workflow, when it starts, finds the job ended.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    const job = await findJob(this.deps.pool, jobId);
+    return { jobId, status: job!.status };
+  }
+
+  /** SPEC §4.5: sets or clears the schedule and maintains next_start_at; a schedule that can never fire is recorded as blocked. */
+  async setAutostart(ref: string, schedule: string | null): Promise<AutostartResult> {
+    const spec = schedule === null ? null : v.weeklySchedule('autostart schedule', schedule);
+    return transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      if (spec !== null && !w.snapshot.template.allowUserAutostart) {
+        throw invalid(`template ${w.templateName} does not allow autostart`);
+      }
+      const cache = autostartCache({ autostartSchedule: spec, dormantAt: w.snapshot.workspace.dormantAt }, w.snapshot.template, await databaseNow(c));
+      await updateWorkspaceFields(c, w.snapshot.workspace.id, { autostartSchedule: spec, ...cache });
+      return { autostartSchedule: spec, ...cache, warning: blockedWarning(cache.autostartBlocked) };
+    });
+  }
+
+  /**
+   * SPEC §5.3: a TTL applies from the next build; removing it sets a running
+   * build's deadline to its max deadline (none if unset). Both need the
+   * template to allow user autostop.
+   */
+  async setTtl(ref: string, ttl: v.DurationInput | null): Promise<{ ttlMs: number | null; deadline: Date | null }> {
+    const ttlMs = ttl === null ? null : v.ttlMs('TTL', ttl);
+    return transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      if (!w.snapshot.template.allowUserAutostop) {
+        throw invalid(`template ${w.templateName} does not allow users to set a TTL (its default TTL applies)`);
+      }
+      await updateWorkspaceFields(c, w.snapshot.workspace.id, { ttlMs });
+      let deadline = w.snapshot.latestBuild.deadline;
+      if (ttlMs === null && w.snapshot.latestBuild.transition === 'start' && deadline !== null) {
+        deadline = w.snapshot.latestBuild.maxDeadline;
+        await setLatestBuildDeadline(c, w.latestBuild.id, deadline);
+      }
+      return { ttlMs, deadline };
+    });
+  }
+
+  /** SPEC §5.3: the running build's deadline becomes now + `by` (at least 30 min, at most the max deadline). */
+  async extend(ref: string, by: v.DurationInput): Promise<{ deadline: Date }> {
+    const ms = v.durationMs('extension', by);
+    if (ms < EXTEND_MIN_MS - EXTEND_SLACK_MS) {
+      throw invalid(`invalid extension ${formatDuration(ms)}: the new deadline must be at least 30m from now`);
+    }
+    return transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      const { latestBuild: b, latestJob: j } = w.snapshot;
+      if (b.transition !== 'start' || j.status !== 'succeeded') {
+        throw conflict(`workspace ${label(w)} is not running (${workspaceStatus(b.transition, j.status)}), so it has no deadline to extend`);
+      }
+      if (b.deadline === null) throw conflict(`workspace ${label(w)} has no deadline to extend (no TTL applies)`);
+      const now = await databaseNow(c);
+      const deadline = new Date(now.getTime() + ms);
+      if (b.maxDeadline !== null && deadline > b.maxDeadline) {
+        throw invalid(
+          `cannot extend ${label(w)} to ${deadline.toISOString()}: past its max deadline ${b.maxDeadline.toISOString()} (the template's autostop requirement)`,
+        );
+      }
+      await setLatestBuildDeadline(c, w.latestBuild.id, deadline);
+      return { deadline };
+    });
+  }
+
+  /** SPEC §5.2: activity bumps a running build's deadline and refreshes last_used_at. */
+  async recordActivity(ref: string): Promise<{ lastUsedAt: Date; deadline: Date | null; bumped: boolean }> {
+    return transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      const { snapshot: s } = w;
+      const now = await databaseNow(c);
+      const bumped = activityBump({
+        now,
+        build: { ...s.latestBuild, jobCompleted: s.latestJob.completedAt !== null },
+        template: s.template,
+        workspace: s.workspace,
+      });
+      if (bumped !== null) await setLatestBuildDeadline(c, w.latestBuild.id, bumped);
+      await updateWorkspaceFields(c, s.workspace.id, { lastUsedAt: now });
+      return { lastUsedAt: now, deadline: bumped ?? s.latestBuild.deadline, bumped: bumped !== null };
+    });
+  }
+
+  /**
+   * SPEC §5.3. Set: dormant now, deletion after the template's autodelete
+   * time, no autostart, and the owner is notified. Clear: not dormant, last
+   * used now, autostart recomputed.
+   */
+  async setDormant(ref: string, dormant: boolean): Promise<{ dormantAt: Date | null; deletingAt: Date | null }> {
+    const result = await transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      const { snapshot: s } = w;
+      const id = s.workspace.id;
+      const now = await databaseNow(c);
+      if (dormant) {
+        if (s.workspace.dormantAt !== null) throw conflict(`workspace ${label(w)} is already dormant`);
+        const autodelete = s.template.timeTilDormantAutodeleteMs;
+        const deletingAt = autodelete > 0 ? new Date(now.getTime() + autodelete) : null;
+        await markDormant(c, id, { dormantAt: now, deletingAt });
+        await insertNotification(c, {
+          kind: 'workspace_dormant',
+          workspaceId: id,
+          userId: w.ownerId,
+          payload: {
+            workspaceName: w.workspaceName,
+            owner: w.ownerName,
+            dormantAt: now.toISOString(),
+            deletingAt: deletingAt?.toISOString() ?? null,
+            reason: 'marked dormant by a person',
+          },
+          dedupeKey: `dormant:${id}:${now.toISOString()}`,
+        });
+        return { dormantAt: now, deletingAt, notify: `dormant:${id}:${now.toISOString()}` };
+      }
+      if (s.workspace.dormantAt === null) throw conflict(`workspace ${label(w)} is not dormant`);
+      await clearDormancy(c, w, now);
+      return { dormantAt: null, deletingAt: null, notify: null };
+    });
+    if (result.notify !== null) await this.deliverSoon(result.notify);
+    return { dormantAt: result.dormantAt, deletingAt: result.deletingAt };
+  }
+
+  /**
+   * The simulated provisioner's failure switch (demos and tests): builds of
+   * these transitions fail with `message` until cleared with null.
+   */
+  async setSimulatedFailure(ref: string, transitions: Transition[] | null, message = 'simulated provisioner failure'): Promise<void> {
+    if (transitions !== null) {
+      if (transitions.length === 0) throw invalid('invalid transitions: name at least one of start, stop, delete');
+      for (const t of transitions) v.oneOf('transition', t, ['start', 'stop', 'delete'] as const);
+    }
+    await transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      await setSimulatedFailure(c, w.snapshot.workspace.id, transitions === null ? null : { transitions, message });
+    });
+  }
+
+  async get(ref: string): Promise<WorkspaceDetails> {
+    const id = await this.resolve(ref, true);
+    const w = await loadSnapshot(this.deps.pool, id);
+    if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
+    const [latestBuild] = await buildHistory(this.deps.pool, id, 1);
+    const template = await findTemplate(this.deps.pool, w.templateId);
+    const at = (await this.deps.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
+    const s = w.snapshot;
+    return {
+      id,
+      name: w.workspaceName,
+      owner: { id: w.ownerId, username: w.ownerName, status: s.owner.status },
+      template: { id: w.templateId, name: w.templateName, activeVersion: template!.activeVersion.name },
+      status: workspaceStatus(s.latestBuild.transition, s.latestJob.status, w.deleted),
+      autostartSchedule: s.workspace.autostartSchedule,
+      ttlMs: s.workspace.ttlMs,
+      automaticUpdates: s.workspace.automaticUpdates,
+      lastUsedAt: s.workspace.lastUsedAt,
+      dormantAt: s.workspace.dormantAt,
+      deletingAt: s.workspace.deletingAt,
+      nextStartAt: s.workspace.nextStartAt,
+      autostartBlocked: w.autostartBlocked,
+      deleted: w.deleted,
+      latestBuild: latestBuild!,
+      upcoming: w.deleted ? null : preview(s, at),
+      at,
+    };
+  }
+
+  async list(filter: { owner?: string; template?: string; includeDeleted?: boolean } = {}): Promise<WorkspaceSummary[]> {
+    let ownerId: string | undefined;
+    let templateId: string | undefined;
+    if (filter.owner !== undefined) {
+      const owner = await findUser(this.deps.pool, filter.owner);
+      if (owner === null) throw notFound(`no user ${filter.owner}`);
+      ownerId = owner.id;
+    }
+    if (filter.template !== undefined) {
+      const template = await findTemplate(this.deps.pool, filter.template);
+      if (template === null) throw notFound(`no template ${filter.template}`);
+      templateId = template.id;
+    }
+    const rows = await listWorkspaces(this.deps.pool, { ownerId, templateId, includeDeleted: filter.includeDeleted ?? false });
+    return rows.map((r) => ({ ...r, status: workspaceStatus(r.transition, r.jobStatus, r.deleted) }));
+  }
+
+  /** Builds, newest first, each with its job (and the workflow that decided it, for autobuilds). */
+  async history(ref: string, opts: { limit?: number } = {}): Promise<BuildRecord[]> {
+    const limit = opts.limit === undefined ? 50 : v.integerBetween('limit', opts.limit, 1, 10_000);
+    return buildHistory(this.deps.pool, await this.resolve(ref, true), limit);
+  }
+
+  /** The job's log (the last 64 KiB the provisioner wrote). */
+  async log(jobId: string): Promise<string> {
+    const text = UUID.test(jobId) ? await jobLog(this.deps.pool, jobId) : null;
+    if (text === null) throw notFound(`no build job ${jobId}`);
+    return text;
+  }
+
+  /** Waits until the job has finished (succeeded, failed or canceled) and returns its build. */
+  async waitForBuild(jobId: string, timeoutMs: number, pollMs = 100): Promise<BuildRecord> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const build = UUID.test(jobId) ? await buildOfJob(this.deps.pool, jobId) : null;
+      if (build === null) throw notFound(`no build job ${jobId}`);
+      if (!isJobActive(build.job.status)) return build;
+      if (Date.now() >= until) {
+        throw new OpsError('timeout', `build job ${jobId} is still ${build.job.status} after ${formatDuration(timeoutMs)}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(until - Date.now(), 1))));
+    }
+  }
+
+  private async build(ref: string, transition: Transition, opts: { initiator?: string }): Promise<BuildStarted> {
+    const started = await transaction(this.deps, async (c) => {
+      const w = await this.lock(c, ref);
+      const { snapshot: s } = w;
+      const initiator = opts.initiator === undefined ? { id: w.ownerId } : await findUser(c, opts.initiator);
+      if (initiator === null) throw notFound(`no user ${opts.initiator}`);
+      if (isJobActive(s.latestJob.status)) {
+        throw conflict(`a build is already active for workspace ${label(w)} (job ${s.latestJob.status}); wait for it or cancel it`);
+      }
+      const state = workspaceStatus(s.latestBuild.transition, s.latestJob.status);
+      if (transition === 'start' && state === 'running') throw conflict(`workspace ${label(w)} is already running`);
+      if (transition === 'stop' && state === 'stopped') throw conflict(`workspace ${label(w)} is already stopped`);
+      if (transition === 'start' && s.owner.status === 'suspended') throw conflict(`user ${w.ownerName} is suspended`);
+      // SPEC §5.3: starting a dormant workspace by hand clears dormancy first.
+      if (transition === 'start' && s.workspace.dormantAt !== null) await clearDormancy(c, w, await databaseNow(c));
+      try {
+        const build = await insertBuild(c, {
+          workspaceId: s.workspace.id, transition, reason: 'initiator', initiatorId: initiator.id, workflowId: null, createdAt: null,
+        });
+        return { workspaceId: s.workspace.id, workspace: label(w), ...build, transition };
+      } catch (err) {
+        if (err instanceof BuildActiveError || err instanceof BuildRaceError) throw conflict(err.message);
+        if (err instanceof WorkspaceGoneError) throw notFound(`no workspace ${ref}`);
+        throw err;
+      }
+    });
+    await this.handOff(started);
+    return started;
+  }
+
+  private async handOff(b: BuildStarted): Promise<void> {
+    await startBuild(this.deps.client, this.deps.taskQueue, b.jobId, {
+      summary: `${b.transition} of ${b.workspace} (build #${b.buildNumber}, initiator)`,
+    });
+  }
+
+  /** Delivery after commit; the worker's outbox sweep is the safety net if this start fails. */
+  private async deliverSoon(cause: string): Promise<void> {
+    await this.deps.client.workflow
+      .start<typeof deliverOutbox>('deliverOutbox', { workflowId: `outbox/${cause}`, taskQueue: this.deps.taskQueue })
+      .catch(() => {});
+  }
+
+  private async resolve(ref: string, includeDeleted: boolean): Promise<string> {
+    if (typeof ref !== 'string' || ref === '') throw invalid('invalid workspace: use owner/name or an id');
+    const id = await resolveWorkspaceId(this.deps.pool, ref, { includeDeleted });
+    if (id === null) throw notFound(`no workspace ${ref}`);
+    return id;
+  }
+
+  /** The live workspace, its row locked for this transaction. */
+  private async lock(c: PoolClient, ref: string): Promise<LoadedWorkspace> {
+    if (typeof ref !== 'string' || ref === '') throw invalid('invalid workspace: use owner/name or an id');
+    const id = await resolveWorkspaceId(c, ref, { includeDeleted: true });
+    const w = id === null ? null : await loadSnapshot(c, id, { lock: 'wait' });
+    if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
+    if (w.deleted) throw conflict(`workspace ${label(w)} is deleted`);
+    return w;
+  }
+}
+
+const label = (w: LoadedWorkspace) => `${w.ownerName}/${w.workspaceName}`;
+
+const blockedWarning = (blocked: string | null) => (blocked === null ? null : `autostart will never fire: ${blocked}`);
+
+async function clearDormancy(c: PoolClient, w: LoadedWorkspace, now: Date): Promise<void> {
+  const cache = autostartCache({ autostartSchedule: w.snapshot.workspace.autostartSchedule, dormantAt: null }, w.snapshot.template, now);
+  await updateWorkspaceFields(c, w.snapshot.workspace.id, { dormantAt: null, deletingAt: null, lastUsedAt: now, ...cache });
+}

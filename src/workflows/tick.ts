@@ -1,0 +1,124 @@
+// The tick (SPEC §2): evaluates every candidate workspace at the minute T.
+// Candidates come a page at a time from the index-backed query; each page's
+// children start in bounded batches that are awaited before the next, and the
+// tick continues as new between pages, so neither pending children nor the
+// history grow with the number of workspaces.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ChildWorkflowFailure,
+  ParentClosePolicy,
+  continueAsNew,
+  log,
+  proxyLocalActivities,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { EvaluationOutcome } from '../engine/evaluation.js';
+import { truncateToMinute } from '../lifecycle/index.js';
+import { evaluateWorkspace } from './evaluate-workspace.js';
+import { workspaceWorkflowId } from './messages.js';
+import { SCHEDULED_START_TIME, TICK_TIME, WORKSPACE_ID } from './search-attributes.js';
+import { emptyStats, record, recordError, recordSkip, type TickStats } from './tick-stats.js';
+
+export const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_BATCH_SIZE = 100;
+
+export interface TickInput {
+  /** T for a manual tick (ISO-8601 with an explicit offset); truncated to the minute. Scheduled runs leave it out. */
+  at?: string;
+  /** Candidates per run; the tick continues as new after each full page. */
+  pageSize?: number;
+  /** Children started (and awaited) together. */
+  batchSize?: number;
+  /** Continue-as-new state: the last workspace id of the previous page. */
+  cursor?: string | null;
+  /** Continue-as-new state: the statistics so far. */
+  stats?: TickStats;
+}
+
+// The candidate query is one short read: a local activity (docs/orchestration.md).
+const { findCandidatePage } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function tick(input: TickInput = {}): Promise<TickStats> {
+  const T = tickTime(input);
+  const pageSize = positive(input.pageSize, DEFAULT_PAGE_SIZE);
+  const batchSize = positive(input.batchSize, DEFAULT_BATCH_SIZE);
+  const stats = input.stats ?? emptyStats(T, new Date().toISOString());
+  upsertSearchAttributes([{ key: TICK_TIME, value: new Date(T) }]);
+
+  const page = await findCandidatePage({ at: T, afterId: input.cursor ?? null, limit: pageSize });
+  stats.candidates += page.length;
+  for (let i = 0; i < page.length; i += batchSize) {
+    const batch = page.slice(i, i + batchSize);
+    const outcomes = await Promise.all(batch.map((id) => evaluateChild(id, T)));
+    for (const [j, outcome] of outcomes.entries()) {
+      const id = batch[j]!;
+      if (outcome === 'already running') recordSkip(stats, id, 'already running');
+      else if (typeof outcome === 'string') recordError(stats, id, outcome);
+      else record(stats, outcome);
+    }
+  }
+
+  stats.elapsedMs = Date.now() - new Date(stats.startedAt).getTime();
+  stats.historyLength = Math.max(stats.historyLength ?? 0, workflowInfo().historyLength);
+  if (page.length === pageSize) {
+    log.info('tick page done; continuing as new', { tick: T, candidates: stats.candidates });
+    return continueAsNew<typeof tick>({
+      at: T,
+      pageSize,
+      batchSize,
+      cursor: page[page.length - 1]!,
+      stats: { ...stats, continuedAsNew: stats.continuedAsNew + 1 },
+    });
+  }
+  log.info('tick done', { tick: T, candidates: stats.candidates, transitions: stats.transitions, errors: stats.errors });
+  return stats;
+}
+
+/**
+ * One child per candidate; returns its outcome, 'already running', or an
+ * error message. A workspace whose workflow is already running (an
+ * evaluateNow, an overlapping tick, another replica) is skipped: that run
+ * handles its own minute, and whatever became due since is still due at the
+ * next tick (every rule stays true until it is acted on), so it waits one
+ * minute at most and is never lost. Signalling the running workflow instead
+ * would race its first workflow task: a message that arrives while the task
+ * completes makes Temporal re-run the task and its local activities, and the
+ * build it already committed would be reported as "unchanged".
+ */
+async function evaluateChild(workspaceId: string, T: string): Promise<EvaluationOutcome | 'already running' | string> {
+  try {
+    const child = await startChild(evaluateWorkspace, {
+      workflowId: workspaceWorkflowId(workspaceId),
+      args: [{ workspaceId, tick: T }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: WORKSPACE_ID, value: workspaceId },
+        { key: TICK_TIME, value: new Date(T) },
+      ],
+      staticSummary: `evaluate workspace ${workspaceId} at ${T}`,
+    });
+    return await child.result();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already running';
+    if (err instanceof ChildWorkflowFailure) return err.cause?.message ?? err.message;
+    throw err;
+  }
+}
+
+/** T: the `at` of a manual tick, else the Schedule's nominal time for this run (notes §1.4), truncated to the minute. */
+function tickTime(input: TickInput): string {
+  const info = workflowInfo();
+  const nominal = input.at !== undefined ? new Date(input.at) : (info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.runStartTime);
+  return truncateToMinute(nominal).toISOString();
+}
+
+function positive(n: number | undefined, fallback: number): number {
+  return n !== undefined && Number.isInteger(n) && n > 0 ? n : fallback;
+}

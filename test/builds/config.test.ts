@@ -1,0 +1,58 @@
+// The provisioning and notification settings (docs/provisioning.md,
+// docs/operations.md): defaults, and every bad value refused with its name.
+import { describe, expect, it } from 'vitest';
+import { backoffMs } from '../../src/notifications/deliver.js';
+import { ConfigError, loadNotificationConfig, loadProvisioningConfig } from '../../src/runtime/config.js';
+
+describe('provisioning and notification configuration', () => {
+  it('defaults: simulated 3s, no failures, 10m timeout, 30s heartbeat, recovery after 30s every minute; log sink', () => {
+    expect(loadProvisioningConfig({})).toEqual({
+      provisioner: 'simulated', simulatedDurationMs: 3000, simulatedFailureRate: 0, command: null, timeoutMs: 600_000,
+      heartbeatTimeoutMs: 30_000, recoveryGraceMs: 30_000, recoveryIntervalMs: 60_000,
+    });
+    expect(loadNotificationConfig({})).toEqual({
+      webhookUrl: null, webhookTimeoutMs: 10_000, retryBaseMs: 1000, retryMaxMs: 300_000, sweepIntervalMs: 30_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(loadProvisioningConfig({
+      AUTOBUILD_PROVISIONER: 'command', AUTOBUILD_PROVISIONER_COMMAND: './prov --fast', AUTOBUILD_SIMULATED_DURATION: '0',
+      AUTOBUILD_SIMULATED_FAILURE_RATE: '0.25', AUTOBUILD_PROVISIONER_TIMEOUT: '1h', AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '5s',
+      AUTOBUILD_RECOVERY_GRACE: '0', AUTOBUILD_RECOVERY_INTERVAL: '10s',
+    })).toEqual({
+      provisioner: 'command', simulatedDurationMs: 0, simulatedFailureRate: 0.25, command: './prov --fast', timeoutMs: 3_600_000,
+      heartbeatTimeoutMs: 5000, recoveryGraceMs: 0, recoveryIntervalMs: 10_000,
+    });
+    expect(loadNotificationConfig({
+      AUTOBUILD_NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/x?token=1', AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT: '2s',
+      AUTOBUILD_NOTIFY_RETRY_BACKOFF: '500ms', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1m', AUTOBUILD_NOTIFY_INTERVAL: '5s',
+    })).toEqual({ webhookUrl: 'https://hooks.example.com/x?token=1', webhookTimeoutMs: 2000, retryBaseMs: 500, retryMaxMs: 60_000, sweepIntervalMs: 5000 });
+  });
+
+  it.each([
+    [{ AUTOBUILD_PROVISIONER: 'terraform' }, 'AUTOBUILD_PROVISIONER must be one of simulated, command, got "terraform"'],
+    [{ AUTOBUILD_PROVISIONER: 'command' }, 'AUTOBUILD_PROVISIONER=command needs AUTOBUILD_PROVISIONER_COMMAND'],
+    [{ AUTOBUILD_SIMULATED_DURATION: 'soon' }, 'AUTOBUILD_SIMULATED_DURATION must be a duration such as 30s, 10m, 1h30m or 0, got "soon"'],
+    [{ AUTOBUILD_SIMULATED_FAILURE_RATE: '1.5' }, 'AUTOBUILD_SIMULATED_FAILURE_RATE must be a number from 0 to 1, got "1.5"'],
+    [{ AUTOBUILD_PROVISIONER_TIMEOUT: '0' }, 'AUTOBUILD_PROVISIONER_TIMEOUT must be at least 1 ms, got "0"'],
+    [{ AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '100ms' }, 'AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT must be at least 1000 ms, got "100ms"'],
+  ])('provisioning: %o is refused', (env, message) => {
+    expect(() => loadProvisioningConfig(env)).toThrow(ConfigError);
+    expect(() => loadProvisioningConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL, got "ftp://x"'],
+    [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'not a url' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL'],
+    [{ AUTOBUILD_NOTIFY_RETRY_BACKOFF: '1m', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1s' }, 'AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF must not be shorter than AUTOBUILD_NOTIFY_RETRY_BACKOFF'],
+    [{ AUTOBUILD_NOTIFY_INTERVAL: '0' }, 'AUTOBUILD_NOTIFY_INTERVAL must be at least 1 ms'],
+  ])('notifications: %o is refused', (env, message) => {
+    expect(() => loadNotificationConfig(env)).toThrow(message);
+  });
+
+  it('notification retries back off exponentially from the base, capped at the maximum', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 1000, 10_000))).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(backoffMs(1000, 1000, 300_000)).toBe(300_000);
+  });
+});

@@ -1,0 +1,78 @@
+// Users and templates through the operations module (SPEC §1, §6 version choice).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR } from '../../src/lifecycle/index.js';
+import { startHarness, type Harness } from '../builds/harness.js';
+
+describe('users and templates (SPEC §1)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ provisioning: { simulatedDurationMs: 0 } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a user is created active with the deployment-default quiet hours; status and quiet hours can be set and cleared', async () => {
+    const u = await h.ops.users.create({ username: 'carol' });
+    expect(u).toMatchObject({ username: 'carol', status: 'active', quietHoursSchedule: null });
+    expect((await h.ops.users.setStatus('carol', 'suspended')).status).toBe('suspended');
+    expect((await h.ops.users.setQuietHours(u.id, 'CRON_TZ=Asia/Tokyo 30 22 * * *')).quietHoursSchedule).toBe('CRON_TZ=Asia/Tokyo 30 22 * * *');
+    expect((await h.ops.users.setQuietHours('carol', null)).quietHoursSchedule).toBeNull();
+    expect((await h.ops.users.list()).map((x) => x.username)).toEqual(['carol']);
+  });
+
+  it('a template is created with every option at its SPEC default and an active version v1', async () => {
+    const t = await h.ops.templates.create({ name: 'base' });
+    expect(t.activeVersion.name).toBe('v1');
+    expect(t.policy).toEqual({
+      defaultTtlMs: 0,
+      activityBumpMs: HOUR,
+      allowUserAutostart: true,
+      allowUserAutostop: true,
+      autostartAllowedDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'],
+      failureTtlMs: 0,
+      timeTilDormantMs: 0,
+      timeTilDormantAutodeleteMs: 0,
+      autostopNotifyBeforeMs: 0,
+      requireActiveVersion: false,
+      autostopRequirementDays: [],
+      autostopRequirementWeeks: 1,
+    });
+  });
+
+  it('every option can be updated, durations as text or milliseconds, days as text or lists', async () => {
+    const { template } = await h.ops.templates.update('base', {
+      defaultTtl: '8h', activityBump: 30 * 60_000, allowUserAutostart: false, allowUserAutostop: false,
+      autostartAllowedDays: 'mon-fri', failureTtl: '1h', timeTilDormant: '7d', timeTilDormantAutodelete: '30d',
+      autostopRequirementDays: ['sat', 'sunday'], autostopRequirementWeeks: 2, autostopNotifyBefore: '30m', requireActiveVersion: true,
+    });
+    expect(template.policy).toEqual({
+      defaultTtlMs: 8 * HOUR, activityBumpMs: HOUR / 2, allowUserAutostart: false, allowUserAutostop: false,
+      autostartAllowedDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], failureTtlMs: HOUR,
+      timeTilDormantMs: 7 * 24 * HOUR, timeTilDormantAutodeleteMs: 30 * 24 * HOUR, autostopNotifyBeforeMs: HOUR / 2,
+      requireActiveVersion: true, autostopRequirementDays: ['saturday', 'sunday'], autostopRequirementWeeks: 2,
+    });
+    expect(template.updatedAt.getTime()).toBeGreaterThanOrEqual(template.createdAt.getTime());
+  });
+
+  it('a new version is built only once promoted; a person’s rebuild keeps the workspace’s version (§6)', async () => {
+    await h.ops.users.create({ username: 'dan' });
+    await h.ops.templates.create({ name: 'app' });
+    const old = await h.ops.workspaces.create({ owner: 'dan', template: 'app', name: 'w' });
+    await h.ops.waitForBuild(old.jobId, 20_000);
+
+    const v2 = await h.ops.templates.createVersion('app', 'v2');
+    expect(v2).toMatchObject({ name: 'v2', active: false });
+    expect((await h.ops.templates.get('app')).activeVersion.name).toBe('v1');
+    const promoted = await h.ops.templates.promoteVersion('app', 'v2');
+    expect(promoted.activeVersion).toEqual({ id: v2.id, name: 'v2' });
+    expect((await h.ops.templates.versions('app')).map((v) => `${v.name}:${v.active}`)).toEqual(['v1:false', 'v2:true']);
+    const v3 = await h.ops.templates.createVersion('app', 'v3', { activate: true });
+    expect((await h.ops.templates.get('app')).activeVersion.id).toBe(v3.id);
+
+    const fresh = await h.ops.workspaces.create({ owner: 'dan', template: 'app', name: 'fresh' });
+    expect((await h.ops.waitForBuild(fresh.jobId, 20_000)).templateVersion).toBe('v3');
+    const stop = await h.ops.workspaces.stop('dan/w');
+    expect((await h.ops.waitForBuild(stop.jobId, 20_000)).templateVersion).toBe('v1');
+  });
+});
