@@ -12,3 +12,13 @@ describe('README', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('README walkthrough', () => {
+  it('is the same command block that test/cli/walkthrough.test.ts runs from docs/cli.md', () => {
+    const block = (text: string) => /```sh\n(npx autobuild user create.*?)```/s.exec(text)?.[1];
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const cli = readFileSync(join(PROJECT_ROOT, 'docs/cli.md'), 'utf8');
+    expect(block(cli)).toBeTruthy();
+    expect(block(readme)).toBe(block(cli));
+  });
+});

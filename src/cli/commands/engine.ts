@@ -1,0 +1,277 @@
+// The engine: `reevaluate`, `tick`, `schedule status|pause|resume`, `status`.
+// `reevaluate` and `tick` go through the same workflows the service runs, so
+// they need a worker; `schedule` and `status` talk to Temporal only.
+import { Command, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import type { EvaluateResult } from '../../engine/evaluation.js';
+import type { BuildRecord } from '../../ops/index.js';
+import { evaluateNow } from '../../runtime/evaluate-client.js';
+import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID, type TickScheduleStatus } from '../../runtime/schedule.js';
+import { startManualTick } from '../../runtime/tick-client.js';
+import type { TickStats } from '../../workflows/tick-stats.js';
+import { action, emit } from '../command.js';
+import type { CliContext, Temporal } from '../context.js';
+import { CliError, firstLine, unavailable } from '../errors.js';
+import { formatDuration } from '../../lifecycle/index.js';
+import { formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
+import { buildJson } from '../json.js';
+import { parseInstantArg, parsePositiveIntArg } from '../parse.js';
+import { findBuild, waitForBuild, waitForWorkflow, withWorkerTimeout } from '../wait.js';
+import { workspaceArgument } from './workspaces.js';
+
+export function engineCommands(): Command[] {
+  return [reevaluateCommand(), tickCommand(), scheduleCommand(), statusCommand()];
+}
+
+/** A link to a workflow in the Temporal Web UI, when the CLI knows where the UI is. */
+function workflowLink(t: Temporal, workflowId: string): string | null {
+  if (t.target.uiUrl === null) return null;
+  return `${t.target.uiUrl}/namespaces/${encodeURIComponent(t.target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+function reevaluateCommand(): Command {
+  return new Command('reevaluate')
+    .description("evaluate a workspace now through the engine's evaluateNow update; prints the decision and any build it made")
+    .addArgument(workspaceArgument())
+    .option('--no-wait', 'do not wait for the job of a build it made')
+    .action(
+      action(async (ctx, workspace: string, opts: { wait: boolean }) => {
+        const ops = await ctx.ops('worker');
+        const t = await ctx.temporal();
+        const { id } = await ops.workspaces.get(workspace);
+        const taskQueue = t.target.taskQueue;
+        const result = await withWorkerTimeout(ctx, taskQueue, `re-evaluating ${workspace}`, 'the evaluation goes on in the engine', () => evaluateNow(t.client, taskQueue, id));
+        let build: BuildRecord | null = null;
+        if (result.outcome.kind === 'transition' && result.buildNumber !== null) {
+          build = await findBuild(ops, { workspace, workspaceId: id, buildNumber: result.buildNumber });
+          if (opts.wait) {
+            build = await waitForBuild(ctx, ops, { workspace, workspaceId: id, buildNumber: build.buildNumber, jobId: build.job.id, transition: build.transition });
+          }
+        }
+        const value = {
+          workspace,
+          tick: result.tick,
+          decision: result.decision,
+          outcome: result.outcome.kind,
+          skipped: result.outcome.skipped,
+          error: result.outcome.error,
+          markedDormant: result.outcome.markedDormant,
+          reminded: result.outcome.reminded,
+          build: build === null ? null : buildJson(build),
+        };
+        emit(ctx, value, () => formatEvaluation(workspace, result, value.build));
+        if (result.outcome.kind === 'error') throw new CliError(`evaluation of ${workspace} failed: ${result.outcome.error}`);
+      }),
+    );
+}
+
+function formatEvaluation(workspace: string, r: EvaluateResult, build: ReturnType<typeof buildJson> | null): string {
+  const d = r.decision;
+  const lines = [
+    `${workspace} evaluated as of ${formatInstant(new Date(r.tick))}`,
+    `decision: ${d === null ? 'none (the workspace is gone)' : d.transition !== null ? `${d.transition} (${d.reason})` : d.markDormant ? 'mark dormant' : d.remind ? 'autostop reminder' : 'nothing'}`,
+  ];
+  if (d !== null) lines.push(`because:  ${d.explanation}`);
+  lines.push(`outcome:  ${r.outcome.kind}${r.outcome.skipped ? ` (${r.outcome.skipped})` : ''}${r.outcome.error ? `: ${r.outcome.error}` : ''}`);
+  if (build !== null) lines.push(`build:    #${build.buildNumber} ${build.transition} (${build.reason}), job ${build.job.status}`);
+  return lines.join('\n') + '\n';
+}
+
+function tickCommand(): Command {
+  return new Command('tick')
+    .description('run one tick now, or as of the given minute, through the tick workflow; prints its statistics')
+    .addOption(new Option('--at <time>', 'the minute to evaluate, ISO-8601 with an offset (e.g. 2026-03-02T09:00:00+01:00)').argParser(parseInstantArg))
+    .action(
+      action(async (ctx, opts: { at?: Date }) => {
+        const t = await ctx.requireWorker();
+        const taskQueue = t.target.taskQueue;
+        const handle = await startManualTick(t.client, taskQueue, opts.at ?? new Date());
+        const link = workflowLink(t, handle.workflowId);
+        const stats = await waitForWorkflow<TickStats>(
+          ctx,
+          handle,
+          `tick ${handle.workflowId}`,
+          `the tick goes on in the engine: ${link ?? `workflow ${handle.workflowId}`}`,
+          taskQueue,
+        );
+        emit(ctx, { ...stats, workflowId: handle.workflowId }, () => formatTick(stats, handle.workflowId, link));
+      }),
+    );
+}
+
+export function formatTick(s: TickStats, workflowId: string, link: string | null): string {
+  const count = (o: Record<string, number | undefined>) =>
+    Object.entries(o).length === 0 ? 'none' : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
+  const lines = [
+    formatFields([
+      ['tick', `${formatInstant(new Date(s.tick))} (${s.tick})`],
+      ['workflow', link ?? workflowId],
+      ['candidates', String(s.candidates)],
+      ['transitions', count(s.transitions)],
+      ['marked', `dormant ${s.marked.dormant}, reminded ${s.marked.reminded}`],
+      ['unchanged', String(s.unchanged)],
+      ['skipped', count(s.skipped)],
+      ['errors', String(s.errors)],
+      ['elapsed', `${s.elapsedMs} ms`],
+    ]).trimEnd(),
+  ];
+  for (const [key, ids] of Object.entries(s.samples.transitions)) lines.push(`  ${key}: ${ids.join(', ')}`);
+  for (const e of s.samples.errors) lines.push(`  error on ${e.workspaceId}: ${e.message}`);
+  return lines.join('\n') + '\n';
+}
+
+function scheduleCommand(): Command {
+  const schedule = new Command('schedule').description('the Temporal Schedule that starts a tick every minute');
+  schedule
+    .command('status')
+    .description("show the schedule's state, recent and next runs")
+    .addOption(scheduleIdOption())
+    .action(action(async (ctx, opts: { scheduleId: string }) => printSchedule(ctx, await requireSchedule((await ctx.temporal()).client, opts.scheduleId))));
+  for (const verb of ['pause', 'resume'] as const) {
+    schedule
+      .command(verb)
+      .description(verb === 'pause' ? 'stop starting ticks (manual `tick` still works)' : 'start ticking every minute again')
+      .option('--note <text>', 'why, shown by `schedule status` and in the Temporal UI')
+      .addOption(scheduleIdOption())
+      .action(
+        action(async (ctx, opts: { note?: string; scheduleId: string }) => {
+          const { client } = await ctx.temporal();
+          await requireSchedule(client, opts.scheduleId);
+          if (verb === 'pause') await pauseTickSchedule(client, opts.note, opts.scheduleId);
+          else await resumeTickSchedule(client, opts.note, opts.scheduleId);
+          printSchedule(ctx, await requireSchedule(client, opts.scheduleId));
+        }),
+      );
+  }
+  return schedule;
+}
+
+const scheduleIdOption = () => new Option('--schedule-id <id>', 'the schedule to act on').default(TICK_SCHEDULE_ID);
+
+async function requireSchedule(client: Client, scheduleId: string): Promise<TickScheduleStatus> {
+  const status = await describeTickSchedule(client, scheduleId);
+  if (status === null) throw unavailable('the tick schedule does not exist yet: the service creates it when it starts (`npm start`)');
+  return status;
+}
+
+function printSchedule(ctx: CliContext, s: TickScheduleStatus): void {
+  emit(ctx, s, () => formatSchedule(s));
+}
+
+function formatSchedule(s: TickScheduleStatus): string {
+  const now = new Date();
+  const recent = s.recentActions.slice(-5).map((a) => `${formatInstant(new Date(a.scheduledAt))}  ${a.workflowId}`);
+  return formatFields([
+    ['schedule', s.scheduleId],
+    ['state', s.paused ? 'paused' : 'active'],
+    ['note', s.note],
+    ['task queue', s.taskQueue],
+    ['overlap', `${s.overlap}, catch-up window ${formatDuration(s.catchupWindowMs)}`],
+    ['runs', `${s.numActionsTaken} taken, ${s.numActionsSkippedOverlap} skipped (overlap), ${s.numActionsMissedCatchupWindow} missed (catch-up window)`],
+    ['running', s.runningWorkflowIds.length ? s.runningWorkflowIds.join(', ') : 'none'],
+    ['next', s.nextActionTimes.slice(0, 3).map((t) => `${formatInstant(new Date(t))} (${formatRelative(new Date(t), now)})`).join('; ') || 'none'],
+  ]) + (recent.length ? `recent:\n${recent.map((l) => `  ${l}`).join('\n')}\n` : '');
+}
+
+interface Health {
+  ok: boolean;
+  database: { ok: boolean; url: string | null; error: string | null };
+  temporal: { ok: boolean; address: string | null; namespace: string | null; taskQueue: string | null; uiUrl: string | null; workers: number; error: string | null };
+  schedule: TickScheduleStatus | null;
+  lastTicks: Array<TickStats & { workflowId: string }>;
+}
+
+function statusCommand(): Command {
+  return new Command('status')
+    .description("engine health: database, Temporal, workers, the schedule's recent and next runs, the last ticks' statistics")
+    .addOption(new Option('--ticks <n>', 'how many recent ticks to show').argParser(parsePositiveIntArg).default(3))
+    .addOption(scheduleIdOption())
+    .action(
+      action(async (ctx, opts: { ticks: number; scheduleId: string }) => {
+        const health = await checkHealth(ctx, opts.ticks, opts.scheduleId);
+        emit(ctx, health, formatHealth);
+        if (!health.ok) {
+          const failing = [
+            !health.database.ok && 'the database',
+            !health.temporal.ok && 'Temporal',
+            health.temporal.ok && health.temporal.workers === 0 && 'no worker polls the task queue',
+          ].filter(Boolean);
+          throw unavailable(`unhealthy: ${failing.join(', ')}`);
+        }
+      }),
+    );
+}
+
+async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string): Promise<Health> {
+  const health: Health = {
+    ok: true,
+    database: { ok: false, url: null, error: null },
+    temporal: { ok: false, address: null, namespace: null, taskQueue: null, uiUrl: null, workers: 0, error: null },
+    schedule: null,
+    lastTicks: [],
+  };
+  try {
+    const pool = await ctx.db();
+    await pool.query('SELECT 1');
+    health.database.ok = true;
+  } catch (err) {
+    health.database.error = firstLine(err);
+  }
+  health.database.url = ctx.databaseUrl();
+  try {
+    const t = await ctx.temporal();
+    Object.assign(health.temporal, { address: t.target.address, namespace: t.target.namespace, taskQueue: t.target.taskQueue, uiUrl: t.target.uiUrl });
+    health.temporal.workers = await ctx.workerCount();
+    health.temporal.ok = true;
+    health.schedule = await describeTickSchedule(t.client, scheduleId);
+    health.lastTicks = await recentTicks(t, ticks);
+  } catch (err) {
+    health.temporal.error ??= firstLine(err);
+  }
+  health.ok = health.database.ok && health.temporal.ok && health.temporal.workers > 0;
+  return health;
+}
+
+/** The statistics of the latest completed ticks, scheduled or manual, newest first. */
+async function recentTicks(t: Temporal, n: number): Promise<Array<TickStats & { workflowId: string }>> {
+  const found: Array<TickStats & { workflowId: string }> = [];
+  if (n === 0) return found;
+  const query = `WorkflowType = 'tick' AND ExecutionStatus = 'Completed' AND TaskQueue = '${t.target.taskQueue.replace(/'/g, "\\'")}'`;
+  for await (const wf of t.client.workflow.list({ query, pageSize: n })) {
+    const stats = (await t.client.workflow.getHandle(wf.workflowId, wf.runId).result()) as TickStats;
+    found.push({ ...stats, workflowId: wf.workflowId });
+    if (found.length >= n) break;
+  }
+  return found;
+}
+
+function formatHealth(h: Health): string {
+  const mark = (ok: boolean) => (ok ? 'ok' : 'FAILING');
+  const lines = [
+    formatFields([
+      ['database', `${mark(h.database.ok)}  ${h.database.url ?? ''}${h.database.error ? `  ${h.database.error}` : ''}`],
+      ['temporal', `${mark(h.temporal.ok)}  ${h.temporal.address ?? ''} namespace ${h.temporal.namespace ?? '-'}${h.temporal.error ? `  ${h.temporal.error}` : ''}`],
+      ['workers', `${h.temporal.workers} polling task queue ${h.temporal.taskQueue ?? '-'}${h.temporal.ok && h.temporal.workers === 0 ? '  (start one with `npm start`)' : ''}`],
+      ['web UI', h.temporal.uiUrl],
+    ]).trimEnd(),
+  ];
+  lines.push(h.schedule === null ? 'schedule:  not created yet (the service creates it at start)' : formatSchedule(h.schedule).trimEnd());
+  if (h.lastTicks.length > 0) {
+    lines.push('last ticks:');
+    lines.push(
+      formatTable(
+        ['TICK', 'CANDIDATES', 'TRANSITIONS', 'ERRORS', 'SKIPPED', 'ELAPSED', 'WORKFLOW'],
+        h.lastTicks.map((s) => [
+          formatInstant(new Date(s.tick)),
+          String(s.candidates),
+          Object.entries(s.transitions).map(([k, v]) => `${k} ${v}`).join(', ') || '0',
+          String(s.errors),
+          String(Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0)),
+          `${s.elapsedMs} ms`,
+          s.workflowId,
+        ]),
+      ).trimEnd(),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

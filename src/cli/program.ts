@@ -1,0 +1,66 @@
+// The command tree. Each area defines its commands next to their handlers
+// (src/cli/commands/); this file assembles them and turns every failure into
+// one line on stderr and an exit code (src/cli/errors.ts).
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../runtime/config.js';
+import { addGlobalOptions, currentContext } from './command.js';
+import { CliError, EXIT, firstLine, isUnreachable, type ExitCode } from './errors.js';
+import { engineCommands } from './commands/engine.js';
+import { explainCommand } from './commands/explain.js';
+import { historyCommand } from './commands/history.js';
+import { templateCommand } from './commands/templates.js';
+import { userCommand } from './commands/users.js';
+import { workspaceCommand } from './commands/workspaces.js';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('autobuild')
+    .description('Operate the autobuild engine: users, templates, workspaces, schedules and ticks.')
+    .version(VERSION, '--version');
+  addGlobalOptions(program);
+  for (const make of [userCommand, templateCommand, workspaceCommand, explainCommand, historyCommand]) {
+    program.addCommand(make());
+  }
+  for (const command of engineCommands()) program.addCommand(command);
+  configureTree(program);
+  return program;
+}
+
+/** Commands built on their own (addCommand) inherit nothing: set error and help behaviour on every one. */
+function configureTree(command: Command): void {
+  command
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`autobuild: ${oneLine(text.replace(/^error: /, ''))}\n`) })
+    .configureHelp({ showGlobalOptions: true })
+    .showSuggestionAfterError(true);
+  for (const sub of command.commands) configureTree(sub);
+}
+
+const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, ' ');
+
+/** Runs one command line; resolves with the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    // Commander has printed its own message (or the help) already.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
+    const { message, exitCode } = describeFailure(err);
+    process.stderr.write(`autobuild: ${message}\n`);
+    if (argv.includes('--debug') && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return exitCode;
+  } finally {
+    await currentContext()?.close();
+  }
+}
+
+export function describeFailure(err: unknown): { message: string; exitCode: ExitCode } {
+  if (err instanceof CliError) return { message: firstLine(err), exitCode: err.exitCode };
+  if (err instanceof ConfigError) return { message: firstLine(err), exitCode: EXIT.refused };
+  if (isUnreachable(err)) return { message: `a dependency did not answer: ${firstLine(err)}`, exitCode: EXIT.unavailable };
+  return { message: firstLine(err), exitCode: EXIT.refused };
+}
