@@ -30,6 +30,8 @@ export type BeginBuildJobResult =
       /** The worker's provisioning settings, so the workflow's activity timeouts follow configuration. */
       timeoutMs: number;
       heartbeatTimeoutMs: number;
+      /** The provisioner is quick (Provisioner.quick): run it as a local activity. */
+      local?: boolean;
     }
   | { run: false; status: JobStatus | 'missing' };
 
@@ -49,15 +51,18 @@ export function createBuildActivities(deps: BuildActivityDeps) {
         reason: job.reason,
         timeoutMs: provisioning.timeoutMs,
         heartbeatTimeoutMs: provisioning.heartbeatTimeoutMs,
+        ...(provisioner.quick && { local: true }),
       };
     },
 
     async runBuildProvisioner(jobId: string): Promise<JobOutcome> {
       const cancellation = cancellationSignal();
+      const info = activityInfo();
       const outcome = await runJob(
         { pool, provisioner, log, heartbeatIntervalMs: Math.min(provisioning.heartbeatTimeoutMs / 3, 2000) },
         jobId,
-        { attempt: activityInfo().attempt, heartbeat: () => heartbeat(), cancellation },
+        // A local activity (a quick provisioner) has no heartbeat; the database cancel check still runs.
+        { attempt: info.attempt, heartbeat: () => (info.isLocal ? undefined : heartbeat()), cancellation },
       );
       // Report a Temporal cancel as one, so the workflow sees the activity canceled.
       if (cancellation.aborted) throw new CancelledFailure('build canceled');

@@ -14,9 +14,13 @@ export interface SimulatedOptions {
   random?: () => number;
 }
 
+/** Up to this duration the simulated provisioner runs as a local activity (Provisioner.quick). */
+export const QUICK_LIMIT_MS = 1000;
+
 export function simulatedProvisioner({ durationMs, failureRate, pool, random = Math.random }: SimulatedOptions): Provisioner {
   return {
     name: 'simulated',
+    quick: durationMs <= QUICK_LIMIT_MS,
     async provision(job, { signal, output }) {
       const who = `${job.owner.username}/${job.workspace.name}`;
       output(`simulated ${job.transition} of ${who} (build #${job.buildNumber}, version ${job.templateVersion.name}, attempt ${job.attempt}), taking ${formatDuration(durationMs)}\n`);

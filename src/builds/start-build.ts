@@ -4,10 +4,22 @@
 // first run is still going or has finished.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { buildJob } from '../workflows/build.js';
+import { REASON, TRANSITION, WORKSPACE_ID } from '../workflows/search-attributes.js';
 
 export const buildWorkflowId = (jobId: string) => `build/${jobId}`;
 
-export async function startBuild(client: Client, taskQueue: string, jobId: string, opts: { summary?: string } = {}): Promise<void> {
+export interface StartBuildOptions {
+  summary?: string;
+  /**
+   * What the caller knows of the build: set as the run's search attributes at
+   * start, so the workflow need not upsert them (one event and one visibility
+   * write fewer per build). Without it the workflow sets them itself.
+   */
+  build?: { workspaceId: string; transition: string; reason: string };
+}
+
+export async function startBuild(client: Client, taskQueue: string, jobId: string, opts: StartBuildOptions = {}): Promise<void> {
+  const b = opts.build;
   try {
     await client.workflow.start<typeof buildJob>('buildJob', {
       workflowId: buildWorkflowId(jobId),
@@ -16,6 +28,13 @@ export async function startBuild(client: Client, taskQueue: string, jobId: strin
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: opts.summary ?? `Build job ${jobId}`,
+      ...(b && {
+        typedSearchAttributes: [
+          { key: WORKSPACE_ID, value: b.workspaceId },
+          { key: TRANSITION, value: b.transition },
+          { key: REASON, value: b.reason },
+        ],
+      }),
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return; // it ran already

@@ -55,7 +55,8 @@ export async function applyDecision(deps: EngineDeps, input: ApplyInput): Promis
       throw classifyError(err);
     }
     if (committed.result.status === 'applied' && committed.result.build) {
-      await startBuild(deps.client, deps.taskQueue, committed.result.build.jobId);
+      const { jobId, transition, reason } = committed.result.build;
+      await startBuild(deps.client, deps.taskQueue, jobId, { build: { workspaceId: input.workspaceId, transition, reason } });
     }
     if (committed.result.status === 'applied' && !committed.result.replayed && committed.result.build) {
       const { transition, reason, buildNumber } = committed.result.build;

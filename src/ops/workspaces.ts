@@ -430,6 +430,7 @@ export class WorkspaceOps {
   private async handOff(b: BuildStarted): Promise<void> {
     await startBuild(this.deps.client, this.deps.taskQueue, b.jobId, {
       summary: `${b.transition} of ${b.workspace} (build #${b.buildNumber}, initiator)`,
+      build: { workspaceId: b.workspaceId, transition: b.transition, reason: 'initiator' },
     });
   }
 

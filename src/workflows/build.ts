@@ -7,8 +7,10 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { JobOutcome } from '../builds/complete-job.js';
@@ -17,8 +19,13 @@ import { REASON, TRANSITION, WORKSPACE_ID } from './search-attributes.js';
 
 export const BUILD_WORKFLOW_PREFIX = 'build/';
 
-const { beginBuildJob, completeBuildJob } = proxyActivities<Activities>({
+// Begin and complete are one short transaction each: local activities, like the
+// evaluation's (docs/provisioning.md). Each re-checks the job under its lock, so
+// the re-run a lost workflow task causes changes nothing more. The provisioner
+// stays a regular activity: it is long, heartbeats and must survive worker loss.
+const { beginBuildJob, completeBuildJob } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10 seconds',
   // These must eventually happen: a job must not stay running for ever.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -37,18 +44,36 @@ export async function buildJob(jobId: string): Promise<BuildJobResult> {
       if (begun.status !== 'canceling') return { jobId, status: begun.status };
       outcome = { kind: 'canceled' };
     } else {
-      upsertSearchAttributes([
-        { key: WORKSPACE_ID, value: begun.workspaceId },
-        { key: TRANSITION, value: begun.transition },
-        { key: REASON, value: begun.reason },
-      ]);
+      // The engine's hand-off sets them at start; each upsert is one more event and visibility write.
+      const attrs = workflowInfo().typedSearchAttributes;
+      if (
+        attrs.get(WORKSPACE_ID) !== begun.workspaceId ||
+        attrs.get(TRANSITION) !== begun.transition ||
+        attrs.get(REASON) !== begun.reason
+      ) {
+        upsertSearchAttributes([
+          { key: WORKSPACE_ID, value: begun.workspaceId },
+          { key: TRANSITION, value: begun.transition },
+          { key: REASON, value: begun.reason },
+        ]);
+      }
       setCurrentDetails(`Provisioning: ${begun.summary}`);
-      const { runBuildProvisioner } = proxyActivities<Activities>({
-        startToCloseTimeout: begun.timeoutMs + 60_000,
-        heartbeatTimeout: begun.heartbeatTimeoutMs,
-        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-      });
+      const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
+      // A quick provisioner runs in this workflow task, like begin and complete; any other one is a
+      // regular activity that heartbeats and moves to another worker when this one dies.
+      const { runBuildProvisioner } = begun.local
+        ? proxyLocalActivities<Activities>({
+            startToCloseTimeout: begun.timeoutMs + 60_000,
+            localRetryThreshold: '10 seconds',
+            cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            retry,
+          })
+        : proxyActivities<Activities>({
+            startToCloseTimeout: begun.timeoutMs + 60_000,
+            heartbeatTimeout: begun.heartbeatTimeoutMs,
+            cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            retry,
+          });
       try {
         outcome = await runBuildProvisioner(jobId);
       } catch (err) {
