@@ -6,7 +6,7 @@
 import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
 import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
-import { databaseNow, markWorkspaceDeleted, setBuildDeadline } from '../db/sql/complete-build.js';
+import { markWorkspaceDeleted, setBuildDeadline } from '../db/sql/complete-build.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { computeAutostop, type JobStatus } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';
@@ -31,18 +31,22 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
 
     // A cancel recorded in the database wins over a provisioner that finished anyway.
     const effective: JobOutcome = job.canceledAt !== null ? { kind: 'canceled' } : outcome;
+    const end =
+      effective.kind === 'succeeded'
+        ? { error: null, canceled: false }
+        : effective.kind === 'canceled'
+          ? { error: null, canceled: true }
+          : { error: effective.error || 'build failed', canceled: false };
+    // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's now().
+    const ended = await markJobCompleted(client, jobId, end);
+    if (ended === null) return { status: job.status, notified: false };
     let notified = false;
     if (effective.kind === 'succeeded') {
-      await markJobCompleted(client, jobId, { error: null, canceled: false });
-      if (isLatest) await applySuccess(client, loaded, await databaseNow(client));
-    } else if (effective.kind === 'canceled') {
-      await markJobCompleted(client, jobId, { error: null, canceled: true });
-    } else {
-      await markJobCompleted(client, jobId, { error: effective.error || 'build failed', canceled: false });
+      if (isLatest) await applySuccess(client, loaded, ended.completedAt);
+    } else if (effective.kind === 'failed') {
       notified = isLatest && (await notifyAutobuildFailed(client, loaded, effective.error));
     }
-    const after = await lockJob(client, jobId);
-    return { status: after?.status ?? 'missing', notified };
+    return { status: ended.status, notified };
   });
 }
 

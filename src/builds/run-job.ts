@@ -4,7 +4,7 @@
 // the provisioner.
 import type { Pool } from '../db/pool.js';
 import { appendJobLog, JOB_LOG_LIMIT } from '../db/sql/append-job-log.js';
-import { isJobCancelRequested, loadProvisionJob } from '../db/sql/provisioner-jobs.js';
+import { isJobCancelRequested, loadJobToRun, type ProvisionJobRow } from '../db/sql/provisioner-jobs.js';
 import type { Logger } from '../runtime/logger.js';
 import type { JobOutcome } from './complete-job.js';
 import type { Provisioner } from './provisioner.js';
@@ -24,11 +24,17 @@ export interface RunJobContext {
   cancellation: AbortSignal;
 }
 
-export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext): Promise<JobOutcome> {
+/** `begun`: the job as the caller just read it under its lock, found running (no need to read it again). */
+export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext, begun?: ProvisionJobRow): Promise<JobOutcome> {
   const { pool, provisioner, log } = deps;
-  const job = await loadProvisionJob(pool, jobId);
-  if (job === null) return { kind: 'failed', error: `job ${jobId} has no build` };
-  if (await isJobCancelRequested(pool, jobId)) return { kind: 'canceled' };
+  let job = begun;
+  if (job === undefined) {
+    // The job and its cancel check in one read.
+    const loaded = await loadJobToRun(pool, jobId);
+    if (loaded === null) return { kind: 'failed', error: `job ${jobId} has no build` };
+    if (loaded.stopRequested) return { kind: 'canceled' };
+    job = loaded.job;
+  }
 
   const stop = new AbortController();
   const onCancel = () => stop.abort();

@@ -2,6 +2,8 @@
 // running), provision (heartbeating; retried on another worker if this one
 // dies), complete (one transaction: deadlines, autostart cache, deleted flag,
 // failure notification). Started only through startBuild, as `build/<jobId>`.
+// With a quick provisioner (the simulated one at ≤ 1 s) begin runs it and
+// completes the job itself: the whole build is one local activity.
 import {
   ActivityCancellationType,
   CancellationScope,
@@ -57,10 +59,19 @@ export async function buildJob(jobId: string): Promise<BuildJobResult> {
           { key: REASON, value: begun.reason },
         ]);
       }
+      if (begun.completed) {
+        // A quick provisioner ran within begin and the job is complete: the whole build was one local activity.
+        const done = begun.completed;
+        setCurrentDetails(`Job ${done.status}`);
+        if (done.notified) await CancellationScope.nonCancellable(() => deliverNotificationsAfterCommit());
+        return { jobId, status: done.status };
+      }
       setCurrentDetails(`Provisioning: ${begun.summary}`);
+      // maximumAttempts: PROVISION_ATTEMPTS in src/activities/build.ts.
       const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
-      // A quick provisioner runs in this workflow task, like begin and complete; any other one is a
-      // regular activity that heartbeats and moves to another worker when this one dies.
+      // Runs recorded before begin ran quick provisioners itself: a quick provisioner as a local
+      // activity in this workflow task. Any other one is a regular activity that heartbeats and
+      // moves to another worker when this one dies.
       const { runBuildProvisioner } = begun.local
         ? proxyLocalActivities<Activities>({
             startToCloseTimeout: begun.timeoutMs + 60_000,

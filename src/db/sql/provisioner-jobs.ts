@@ -39,11 +39,13 @@ export async function findJob(db: Pool | PoolClient, jobId: string): Promise<Job
   return rows[0] ? toJobRow(rows[0]) : null;
 }
 
-/** Locks the job's workspace row, then the job row (in a transaction). */
+/** Locks the job's workspace row, then the job row (in a transaction): two round trips. */
 export async function lockJob(client: PoolClient, jobId: string): Promise<JobRow | null> {
-  const job = await findJob(client, jobId);
-  if (job === null) return null;
-  await client.query('SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE', [job.workspaceId]);
+  const ws = await client.query(
+    'SELECT 1 FROM workspaces WHERE id = (SELECT workspace_id FROM workspace_builds WHERE job_id = $1) FOR UPDATE',
+    [jobId],
+  );
+  if (ws.rowCount === 0) return null; // no such job (or no build for it)
   const { rows } = await client.query(
     `SELECT ${JOB_COLUMNS} FROM provisioner_jobs j JOIN workspace_builds b ON b.job_id = j.id WHERE j.id = $1 FOR UPDATE OF j`,
     [jobId],
@@ -55,15 +57,29 @@ export async function markJobStarted(client: PoolClient, jobId: string): Promise
   await client.query('UPDATE provisioner_jobs SET started_at = COALESCE(started_at, now()) WHERE id = $1', [jobId]);
 }
 
-/** Ends the job: `error` set = failed; else canceled when `canceled` (or already canceling); else succeeded. */
-export async function markJobCompleted(client: PoolClient, jobId: string, end: { error: string | null; canceled: boolean }): Promise<void> {
-  await client.query(
+/**
+ * Ends the job: `error` set = failed; else canceled when `canceled` (or already canceling); else succeeded.
+ * Returns the job's times as written (completed_at is the transaction's now()), or null when it had already ended.
+ */
+export async function markJobCompleted(
+  client: PoolClient,
+  jobId: string,
+  end: { error: string | null; canceled: boolean },
+): Promise<{ status: JobStatus; completedAt: Date } | null> {
+  const { rows } = await client.query(
     `UPDATE provisioner_jobs
         SET completed_at = now(), error = $2,
             canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
-      WHERE id = $1 AND completed_at IS NULL`,
+      WHERE id = $1 AND completed_at IS NULL
+      RETURNING started_at, completed_at, canceled_at, error`,
     [jobId, end.error, end.canceled],
   );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
+    completedAt: r.completed_at,
+  };
 }
 
 /** A person cancels: a pending job ends at once (SPEC §1), a running one becomes canceling. */
@@ -94,22 +110,21 @@ export interface ProvisionJobRow {
   templateVersion: { id: string; name: string };
 }
 
-/** Everything a provisioner is told about its job. */
-export async function loadProvisionJob(db: Pool | PoolClient, jobId: string): Promise<ProvisionJobRow | null> {
-  const { rows } = await db.query(
-    `SELECT b.job_id, b.id AS build_id, b.build_number, b.transition, b.reason,
-            w.id AS workspace_id, w.name AS workspace_name, u.id AS owner_id, u.username,
-            t.id AS template_id, t.name AS template_name, v.id AS version_id, v.name AS version_name
-       FROM workspace_builds b
-       JOIN workspaces w ON w.id = b.workspace_id
-       JOIN users u ON u.id = w.owner_id
-       JOIN templates t ON t.id = w.template_id
-       JOIN template_versions v ON v.id = b.template_version_id
-      WHERE b.job_id = $1`,
-    [jobId],
-  );
-  const r = rows[0];
-  if (!r) return null;
+const PROVISION_JOB_SQL = `
+  SELECT b.job_id, b.id AS build_id, b.build_number, b.transition, b.reason,
+         w.id AS workspace_id, w.name AS workspace_name, u.id AS owner_id, u.username,
+         t.id AS template_id, t.name AS template_name, v.id AS version_id, v.name AS version_name,
+         (j.canceled_at IS NOT NULL OR j.completed_at IS NOT NULL) AS stop
+    FROM workspace_builds b
+    JOIN provisioner_jobs j ON j.id = b.job_id
+    JOIN workspaces w ON w.id = b.workspace_id
+    JOIN users u ON u.id = w.owner_id
+    JOIN templates t ON t.id = w.template_id
+    JOIN template_versions v ON v.id = b.template_version_id
+   WHERE b.job_id = $1`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function toProvisionJobRow(r: any): ProvisionJobRow {
   return {
     jobId: r.job_id,
     buildId: r.build_id,
@@ -121,6 +136,21 @@ export async function loadProvisionJob(db: Pool | PoolClient, jobId: string): Pr
     template: { id: r.template_id, name: r.template_name },
     templateVersion: { id: r.version_id, name: r.version_name },
   };
+}
+
+/** Everything a provisioner is told about its job. */
+export async function loadProvisionJob(db: Pool | PoolClient, jobId: string): Promise<ProvisionJobRow | null> {
+  return (await loadJobToRun(db, jobId))?.job ?? null;
+}
+
+/** The job for a provisioner run, and whether it must not run (canceled or already ended): one round trip. */
+export async function loadJobToRun(
+  db: Pool | PoolClient,
+  jobId: string,
+): Promise<{ job: ProvisionJobRow; stopRequested: boolean } | null> {
+  const { rows } = await db.query(PROVISION_JOB_SQL, [jobId]);
+  const r = rows[0];
+  return r ? { job: toProvisionJobRow(r), stopRequested: r.stop === true } : null;
 }
 
 /** Jobs still active (pending, running, canceling) that were created before the grace period: the recovery sweep checks them. */
