@@ -1,0 +1,72 @@
+// What the benchmark uses of the engine, in one place: the manual tick, the
+// tick schedule (kept paused outside a measured window, so that a scheduled
+// tick never starts a rush before the measured one), the candidate query and
+// the direct executor's per-workspace evaluation.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { evaluateDirectly } from '../../src/engine/evaluate-directly.js';
+import type { Pool } from '../../src/db/pool.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule } from '../../src/runtime/schedule.js';
+import { startManualTick } from '../../src/runtime/tick-client.js';
+import type { TickStats } from '../../src/workflows/tick-stats.js';
+
+export { findCandidates, FIND_CANDIDATES_SQL } from '../../src/db/sql/find-candidates.js';
+export { buildWorkflowId } from '../../src/builds/start-build.js';
+export type { TickStats };
+
+export interface StartedTick {
+  workflowId: string;
+  result(): Promise<TickStats>;
+}
+
+export async function startTick(client: Client, taskQueue: string, at: Date): Promise<StartedTick> {
+  const handle = await startManualTick(client, taskQueue, at);
+  return { workflowId: handle.workflowId, result: () => handle.result() };
+}
+
+/** Pauses the tick schedule, if the worker created one: no new scheduled ticks (running ones go on). */
+export async function pauseSchedule(client: Client): Promise<void> {
+  const status = await describeTickSchedule(client);
+  if (status !== null && !status.paused) await pauseTickSchedule(client, 'paused by the benchmark');
+}
+
+/** Pauses the tick schedule (if the worker created one) and ends the scheduled runs still open. */
+export async function quietSchedule(client: Client): Promise<void> {
+  const status = await describeTickSchedule(client);
+  if (status === null) return;
+  if (!status.paused) await pauseTickSchedule(client, 'paused by the benchmark');
+  for (const id of status.runningWorkflowIds) {
+    await client.workflow
+      .getHandle(id)
+      .terminate('benchmark: between measurements')
+      .catch((err) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+  }
+}
+
+export async function resumeSchedule(client: Client): Promise<boolean> {
+  const status = await describeTickSchedule(client);
+  if (status === null) return false;
+  if (status.paused) await resumeTickSchedule(client, 'resumed by the benchmark');
+  return true;
+}
+
+/** Workflow ids of the scheduled ticks that are still running. */
+export async function runningScheduledTicks(client: Client): Promise<string[]> {
+  return (await describeTickSchedule(client))?.runningWorkflowIds ?? [];
+}
+
+/**
+ * The direct executor's client: the build transaction hands each committed
+ * job to a build workflow after commit; without Temporal there is none, so
+ * the hand-off does nothing and the job stays pending. What is measured is
+ * the candidate query plus the transaction, as Coder's executor runs them.
+ */
+const noTemporal = { workflow: { start: async () => undefined } } as unknown as Client;
+const silent = createLogger({ level: 'error', format: 'json', write: () => {} });
+
+export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, at: Date): Promise<boolean> {
+  const { result } = await evaluateDirectly({ pool, client: noTemporal, taskQueue: 'none', log: silent }, workspaceId, at);
+  return result?.status === 'applied' && result.build !== null;
+}

@@ -1,0 +1,365 @@
+// The benchmark's own stack, configured as `npm start` runs it but in a data
+// folder of its own: the embedded PostgreSQL, the Temporal dev server (SQLite
+// file with the WAL pragmas) and workers as separate child processes, so that
+// each one's CPU and memory can be read from /proc. With `external`, it uses
+// services that are already running (the test suite's) instead.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { createPool } from '../../src/db/pool.js';
+import { migrate } from '../../src/db/migrate.js';
+import { loadConfig, projectRoot } from '../../src/runtime/config.js';
+import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { freePort } from '../../src/runtime/ports.js';
+import { findTemporalCli } from '../../src/runtime/temporal-cli.js';
+import { startTemporalDevServer } from '../../src/runtime/temporal-dev-server.js';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
+import { cpuSeconds, peakRssMb, resetPeakRss, treeCpuSeconds } from './proc.js';
+
+export const BENCH_DATA_DIR = join(projectRoot, 'bench', 'data');
+
+const quiet = createLogger({ level: 'warn', format: 'json', write: (l) => process.stderr.write(l + '\n') });
+
+export interface BenchPostgres {
+  dir: string;
+  adminUrl: string;
+  /** The postmaster's pid (null for an external cluster). */
+  pid: number | null;
+  /** Creates (or, with keep, reuses) a migrated database and returns its URL. */
+  createDatabase(name: string, opts?: { keep?: boolean }): Promise<string>;
+  dropDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchPostgres(opts: { dir?: string; adminUrl?: string } = {}): Promise<BenchPostgres> {
+  let adminUrl = opts.adminUrl;
+  let stop = async () => {};
+  const dir = opts.dir ?? join(BENCH_DATA_DIR, 'seed-cluster');
+  let pid: number | null = null;
+  if (!adminUrl) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o755); // as root, PostgreSQL runs as "postgres" and must reach its folder
+    const cluster = await startEmbeddedPostgres({ dir: join(dir, 'postgres'), port: await freePort(), log: quiet });
+    adminUrl = cluster.adminUrl;
+    stop = cluster.stop;
+    pid = Number(readFileSync(join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+  const admin = adminUrl;
+  const urlFor = (name: string) => {
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  return {
+    dir,
+    adminUrl: admin,
+    pid,
+    async createDatabase(name, o = {}) {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+        if (exists && !o.keep) await c.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+        if (!exists || !o.keep) await c.query(`CREATE DATABASE "${name}"`);
+      } finally {
+        await c.end();
+      }
+      const url = urlFor(name);
+      const pool = createPool(url, 1);
+      try {
+        await migrate(pool);
+      } finally {
+        await pool.end();
+      }
+      return url;
+    },
+    async dropDatabase(name) {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+    stop,
+  };
+}
+
+export interface WorkerProcess {
+  pid: number;
+  /** CPU seconds used so far (user + system). */
+  cpuSeconds(): number | null;
+  peakRssMb(): number | null;
+  resetPeakRss(): boolean;
+  /** Lines the worker wrote at warn level or above (for the report when something fails). */
+  problems(): string[];
+  stop(): Promise<void>;
+}
+
+export interface Versions {
+  node: string;
+  temporalSdk: string;
+  temporalCli: string | null;
+  temporalServer: string | null;
+  postgres: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+}
+
+export interface Stack {
+  dir: string;
+  pg: BenchPostgres;
+  temporalAddress: string;
+  namespace: string;
+  /** The dev server's pid, null for an external server. */
+  temporalPid: number | null;
+  client: Client;
+  /** Server CPU seconds so far (dev server), null when external. */
+  serverCpuSeconds(): number | null;
+  /** PostgreSQL CPU seconds so far (postmaster and its backends), null when external. */
+  postgresCpuSeconds(): number | null;
+  /** Starts the engine's worker as `npm start` does, against `databaseUrl`. */
+  startEngineWorker(opts: { databaseUrl: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess>;
+  /** Starts the worker of the bench-only workflows (floor, naive). */
+  startBenchWorker(opts: { taskQueue: string }): Promise<WorkerProcess>;
+  versions(): Promise<Versions>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Data folder of this run (removed by stop unless keepData). Default bench/data/run-<time> (a temp folder with `external`). */
+  dir?: string;
+  keepData?: boolean;
+  /** Already running services (the test suite's); nothing is started then. */
+  external?: { pgAdminUrl: string; temporalAddress: string; temporalCliPath?: string };
+  /** Extra environment for every engine worker (experiments: AUTOBUILD_TICK_BATCH_SIZE, NODE_OPTIONS, …). */
+  engineEnv?: Record<string, string>;
+  /** Extra Node options for every engine worker (profiling: --cpu-prof, --cpu-prof-dir=…). */
+  engineNodeArgs?: string[];
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  // Worker logs (and, when we start them, the PostgreSQL cluster and the SQLite file) live here.
+  const dir =
+    opts.dir ??
+    (opts.external
+      ? await mkdtemp(join(tmpdir(), 'autobuild-bench-'))
+      : join(BENCH_DATA_DIR, `run-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  await mkdir(dir, { recursive: true });
+  await chmod(dir, 0o755);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+    if (!opts.keepData) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    let cliPath: string | null = opts.external?.temporalCliPath ?? null;
+    const pgStack = await startBenchPostgres(opts.external ? { adminUrl: opts.external.pgAdminUrl, dir } : { dir });
+    stops.push(pgStack.stop);
+    let temporalAddress: string;
+    let temporalPid: number | null = null;
+    if (opts.external) {
+      temporalAddress = opts.external.temporalAddress;
+    } else {
+      cliPath = findTemporalCli(loadConfig().temporalCliPath);
+      const server = await startTemporalDevServer({
+        cliPath,
+        dataDir: join(dir, 'temporal'),
+        ip: '127.0.0.1',
+        port: await freePort(),
+        uiPort: null,
+        namespace: 'default',
+        searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+        persistent: true,
+        log: quiet,
+      });
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      temporalPid = server.pid;
+    }
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    // On shared services (the test suite's), a namespace of our own keeps the
+    // engine's tick schedule and workflows apart from everyone else's.
+    const namespace = opts.external ? `autobuild-bench-${randomBytes(4).toString('hex')}` : 'default';
+    if (opts.external) await registerNamespace(connection, namespace);
+    const client = new Client({ connection, namespace });
+    const workers = new Set<WorkerProcess>();
+    stops.push(async () => {
+      for (const w of workers) await w.stop();
+    });
+    const baseEnv = (extra: Record<string, string>) => workerEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: namespace, ...extra });
+    let workerCount = 0;
+
+    const stack: Stack = {
+      dir,
+      pg: pgStack,
+      temporalAddress,
+      namespace,
+      temporalPid,
+      client,
+      serverCpuSeconds: () => (temporalPid === null ? null : cpuSeconds(temporalPid)),
+      postgresCpuSeconds: () => (pgStack.pid === null ? null : treeCpuSeconds(pgStack.pid)),
+      async startEngineWorker(o) {
+        const n = ++workerCount;
+        const dataDir = join(dir, `engine-worker-${n}`);
+        await mkdir(dataDir, { recursive: true });
+        const w = await spawnWorker({
+          script: 'src/main.ts',
+          nodeArgs: opts.engineNodeArgs ?? [],
+          logFile: join(dir, `engine-worker-${n}.log`),
+          ready: /autobuild is running/,
+          env: baseEnv({
+            DATABASE_URL: o.databaseUrl,
+            AUTOBUILD_DATA_DIR: dataDir,
+            AUTOBUILD_TASK_QUEUE: o.taskQueue,
+            AUTOBUILD_PROVISIONER: 'simulated',
+            AUTOBUILD_SIMULATED_DURATION: '0',
+            LOG_LEVEL: 'info',
+            LOG_FORMAT: 'json',
+            ...opts.engineEnv,
+            ...o.env,
+          }),
+        });
+        workers.add(w);
+        const stopW = w.stop;
+        w.stop = async () => {
+          workers.delete(w);
+          await stopW();
+        };
+        return w;
+      },
+      async startBenchWorker(o) {
+        const n = ++workerCount;
+        const w = await spawnWorker({
+          script: 'bench/worker.ts',
+          logFile: join(dir, `bench-worker-${n}.log`),
+          ready: /bench worker ready/,
+          env: baseEnv({ BENCH_TASK_QUEUE: o.taskQueue }),
+        });
+        workers.add(w);
+        const stopW = w.stop;
+        w.stop = async () => {
+          workers.delete(w);
+          await stopW();
+        };
+        return w;
+      },
+      async versions() {
+        const c = new pg.Client({ connectionString: pgStack.adminUrl });
+        await c.connect();
+        const { rows } = await c.query<{ v: string }>('SHOW server_version');
+        await c.end();
+        const cli = cliPath ? spawnSync(cliPath, ['--version'], { encoding: 'utf8' }).stdout.trim() : '';
+        const m = /temporal version (\S+) \(Server (\S+)/.exec(cli);
+        const os = await import('node:os');
+        const require = createRequire(import.meta.url);
+        return {
+          node: process.version,
+          temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version,
+          temporalCli: m?.[1] ?? null,
+          temporalServer: m?.[2] ?? null,
+          postgres: rows[0]!.v,
+          cpus: os.cpus().length,
+          cpuModel: os.cpus()[0]?.model ?? 'unknown',
+          memoryGb: Math.round(os.totalmem() / 1e9),
+        };
+      },
+      stop: stopAll,
+    };
+    return stack;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** The environment of a child worker: ours minus anything that would point it at the user's services. */
+function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('TEMPORAL_') || k.startsWith('AUTOBUILD_') || k === 'DATABASE_URL' || k.startsWith('BENCH_')) delete env[k];
+  }
+  return { ...env, ...extra };
+}
+
+async function spawnWorker(o: {
+  script: string;
+  nodeArgs?: string[];
+  logFile: string;
+  ready: RegExp;
+  env: NodeJS.ProcessEnv;
+}): Promise<WorkerProcess> {
+  // Output goes straight to a file: the worker logs a line or more per
+  // workspace at info level, and relaying that through this process would
+  // cost CPU on the cores being measured.
+  const fd = openSync(o.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', o.script], {
+    cwd: projectRoot,
+    env: o.env,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const readLog = () => readFileSync(o.logFile, 'utf8');
+  const problems = () =>
+    readLog()
+      .replace(/\x1b\[[0-9;]*m/g, '') // the Temporal core colours its lines
+      .split('\n')
+      .filter((l) => /"level":"(warn|error)"|\b(WARN|ERROR)\b|Error:/.test(l))
+      .slice(-200)
+      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l));
+  const deadline = Date.now() + 120_000;
+  while (!o.ready.test(readLog())) {
+    if (exitCode !== undefined || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      const why = exitCode !== undefined ? `exited (${exitCode})` : 'did not become ready in 120 s';
+      throw new Error(`${o.script} ${why}; see ${o.logFile}:\n${problems().slice(-5).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const pid = child.pid!;
+  return {
+    pid,
+    cpuSeconds: () => cpuSeconds(pid),
+    peakRssMb: () => peakRssMb(pid),
+    resetPeakRss: () => resetPeakRss(pid),
+    problems,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+async function registerNamespace(connection: Connection, namespace: string): Promise<void> {
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  // The frontend learns of a new namespace from its cache refresh (seconds).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      await connection.operatorService.listSearchAttributes({ namespace });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`namespace ${namespace} did not become usable: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

@@ -1,0 +1,371 @@
+// Turns the runs of each scenario into the results document: per figure the
+// median (under the keys outside tools read) and its spread, the targets of
+// issue 8 with whether they hold, and a readable Markdown table.
+import { loadavg } from 'node:os';
+import type { BenchProfile } from './profile.js';
+import type { Versions } from './lib/stack.js';
+import { round, spread, spreadOf, type Spread } from './lib/stats.js';
+import type { DirectRun } from './scenarios/direct.js';
+import type { IdleResult } from './scenarios/idle.js';
+import type { RushRun } from './scenarios/rush.js';
+import type { ScalingRun } from './scenarios/scaling.js';
+import type { ShapeRun } from './scenarios/temporal-shapes.js';
+
+/** Raw measurements of one invocation, by scenario and size label; index = repetition − 1. */
+export interface Measurements {
+  rush: Record<string, RushRun[]>;
+  floor: Record<string, ShapeRun[]>;
+  naive: Record<string, ShapeRun[]>;
+  direct: Record<string, DirectRun[]>;
+  idle: IdleResult | null;
+  scaling: ScalingRun[];
+  seeds: Record<string, { workspaces: number; due: number; seconds: number }>;
+}
+
+export interface Target {
+  key: string;
+  description: string;
+  figure: number | null;
+  target: string;
+  met: boolean | null;
+}
+
+export type Results = Record<string, unknown> & { targets?: Target[] };
+
+const RUSH_FIELDS = [
+  'lastCommitSeconds',
+  'lastCompleteSeconds',
+  'transitionsPerSecond',
+  'duplicates',
+  'missing',
+  'unexpected',
+  'peakRssMb',
+  'tickSeconds',
+  'tickHistoryLength',
+  'tickContinuedAsNew',
+  'overlappingTicks',
+  'workerCpuSeconds',
+  'serverCpuSeconds',
+  'postgresCpuSeconds',
+  'workerCpuMsPerTransition',
+  'serverCpuMsPerTransition',
+  'postgresCpuMsPerTransition',
+  'seedSeconds',
+  'loadAverage',
+] as const;
+const SHAPE_FIELDS = [
+  'seconds',
+  'childrenPerSecond',
+  'maxHistoryLength',
+  'continuedAsNew',
+  'serverCpuSeconds',
+  'workerCpuSeconds',
+  'serverCpuMsPerChild',
+  'workerCpuMsPerChild',
+  'peakRssMb',
+] as const;
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+const medians = (s: Record<string, Spread>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.median]));
+
+export function buildResults(m: Measurements, meta: { profile: BenchProfile; versions: Versions; startedAt: Date; command: string; loadAtStart: number[] }): Results {
+  const sections: Results = {};
+
+  if (Object.keys(m.floor).length) sections.floor = shapeSection(m.floor);
+  if (Object.keys(m.naive).length) sections.naive = shapeSection(m.naive);
+
+  if (Object.keys(m.rush).length) {
+    const rush: Record<string, unknown> = {};
+    for (const [label, runs] of Object.entries(m.rush)) {
+      const s = spreadOf(runs, [...RUSH_FIELDS]);
+      const floor = m.floor[label];
+      const naive = m.naive[label];
+      const pairs = (ref: Array<{ childrenPerSecond: number }> | undefined) =>
+        ref ? spread(runs.map((r, i) => ratio(r.transitionsPerSecond, ref[i]?.childrenPerSecond))) : null;
+      const toFloor = pairs(floor);
+      const toNaive = pairs(naive);
+      if (toFloor) s.ratioToFloor = toFloor;
+      if (toNaive) s.ratioToNaive = toNaive;
+      rush[label] = { k: runs[0]!.k, workspaces: runs[0]!.workspaces, ...medians(s), spread: s, runs };
+    }
+    sections.rush = rush;
+  }
+
+  if (Object.keys(m.direct).length) {
+    const direct: Record<string, unknown> = {};
+    for (const [label, runs] of Object.entries(m.direct)) {
+      const s = spreadOf(runs, ['seconds', 'transitionsPerSecond', 'postgresCpuSeconds']);
+      const engine = m.rush[label];
+      if (engine) s.ratioEngineToDirect = spread(runs.map((r, i) => ratio(engine[i]?.transitionsPerSecond, r.transitionsPerSecond)));
+      direct[label] = { k: runs[0]!.k, workspaces: runs[0]!.workspaces, ...medians(s), spread: s, runs };
+    }
+    sections.direct = direct;
+  }
+
+  if (m.idle) {
+    const s = spreadOf(m.idle.runs, ['queryP50Ms', 'queryP99Ms', 'queryMeanMs', 'tickSeconds', 'tickElapsedMs']);
+    sections.idle = {
+      workspaces: m.idle.runs[0]?.workspaces ?? null,
+      ...medians(s),
+      noSeqScan: m.idle.plan.seqScans.length === 0,
+      seqScans: m.idle.plan.seqScans,
+      planExecutionMs: m.idle.plan.executionMs,
+      plan: m.idle.plan.text,
+      spread: s,
+      runs: m.idle.runs,
+    };
+  }
+
+  if (m.scaling.length) {
+    const labels = Object.keys(m.scaling[0]!.sizes);
+    const scaling: Record<string, unknown> = { due: meta.profile.scaling.due };
+    for (const label of labels) {
+      const s = spreadOf(
+        m.scaling.map((r) => r.sizes[label]!),
+        ['p50Ms', 'p99Ms', 'meanMs'],
+      );
+      scaling[label] = { workspaces: m.scaling[0]!.sizes[label]!.workspaces, queryP50Ms: s.p50Ms!.median, queryP99Ms: s.p99Ms!.median, spread: s };
+    }
+    const r = spread(m.scaling.map((x) => x.ratio));
+    scaling.ratio1mTo10k = r.median;
+    scaling.spread = { ratio1mTo10k: r };
+    sections.scaling = scaling;
+  }
+
+  if (Object.keys(m.seeds).length) sections.seed = m.seeds;
+  return {
+    generatedAt: new Date().toISOString(),
+    startedAt: meta.startedAt.toISOString(),
+    command: meta.command,
+    profile: meta.profile.name,
+    repetitions: meta.profile.repetitions,
+    machine: {
+      cpus: meta.versions.cpus,
+      cpuModel: meta.versions.cpuModel,
+      memoryGb: meta.versions.memoryGb,
+      loadAverageAtStart: meta.loadAtStart.map(round),
+      loadAverageAtEnd: loadavg().map(round),
+    },
+    versions: {
+      node: meta.versions.node,
+      temporalSdk: meta.versions.temporalSdk,
+      temporalCli: meta.versions.temporalCli,
+      temporalServer: meta.versions.temporalServer,
+      postgres: meta.versions.postgres,
+    },
+    ...sections,
+  };
+}
+
+/** Merges this invocation's sections into an earlier results document (a single-scenario run keeps the others). */
+export function mergeResults(previous: Results | null, next: Results): Results {
+  const merged: Results = { ...(previous ?? {}), ...next };
+  if (!next.engineEnv) delete merged.engineEnv; // an experiment's overrides belong to its own run only
+  merged.targets = evaluateTargets(merged);
+  return merged;
+}
+
+function shapeSection(byLabel: Record<string, ShapeRun[]>) {
+  const out: Record<string, unknown> = {};
+  for (const [label, runs] of Object.entries(byLabel)) {
+    const s = spreadOf(runs, [...SHAPE_FIELDS]);
+    out[label] = { k: runs[0]!.k, ...medians(s), spread: s, runs };
+  }
+  return out;
+}
+
+/** A value at a dotted path (`rush.k1000.lastCommitSeconds`). */
+export function at(doc: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), doc);
+}
+
+/** The keys outside tools read (issue 8), all medians. */
+export const REQUIRED_KEYS = [
+  'rush.k1000.lastCommitSeconds',
+  'rush.k1000.lastCompleteSeconds',
+  'rush.k1000.ratioToFloor',
+  'rush.k1000.ratioToNaive',
+  'rush.k10000.lastCommitSeconds',
+  'rush.k10000.ratioToFloor',
+  'rush.k10000.duplicates',
+  'rush.k10000.missing',
+  'rush.k10000.peakRssMb',
+  'direct.k1000.ratioEngineToDirect',
+  'idle.queryP50Ms',
+  'idle.queryP99Ms',
+  'idle.tickSeconds',
+  'scaling.ratio1mTo10k',
+] as const;
+
+function evaluateTargets(doc: Results): Target[] {
+  const num = (p: string) => {
+    const v = at(doc, p);
+    return typeof v === 'number' ? v : null;
+  };
+  const worst = (p: string) => {
+    const [section, label, field] = p.split('.');
+    const s = at(doc, `${section}.${label}.spread.${field}`) as Spread | undefined;
+    return s?.max ?? num(p);
+  };
+  const t = (key: string, description: string, figure: number | null, target: string, ok: (x: number) => boolean): Target => ({
+    key,
+    description,
+    figure: figure === null ? null : round(figure),
+    target,
+    met: figure === null ? null : ok(figure),
+  });
+  return [
+    t('rush.k1000.lastCommitSeconds', 'Rush K=1,000: last build committed', num('rush.k1000.lastCommitSeconds'), '≤ 45 s', (x) => x <= 45),
+    t('rush.k1000.lastCompleteSeconds', 'Rush K=1,000: last build completed', num('rush.k1000.lastCompleteSeconds'), '≤ 60 s', (x) => x <= 60),
+    t('rush.k1000.ratioToFloor', 'Rush K=1,000: engine ÷ floor', num('rush.k1000.ratioToFloor'), '≥ 0.5', (x) => x >= 0.5),
+    t('rush.k1000.ratioToNaive', 'Rush K=1,000: engine ÷ naive', num('rush.k1000.ratioToNaive'), '≥ 1.5', (x) => x >= 1.5),
+    t('rush.k10000.duplicates', 'Rush K=10,000: duplicate transitions (worst run)', worst('rush.k10000.duplicates'), '0', (x) => x === 0),
+    t('rush.k10000.missing', 'Rush K=10,000: missing transitions (worst run)', worst('rush.k10000.missing'), '0', (x) => x === 0),
+    t('rush.k10000.ratioToFloor', 'Rush K=10,000: engine ÷ floor', num('rush.k10000.ratioToFloor'), '≥ 0.5', (x) => x >= 0.5),
+    t(
+      'rush.k10000.tickHistoryLength',
+      "Rush K=10,000: the tick's longest run history (worst run)",
+      worst('rush.k10000.tickHistoryLength'),
+      '< 10,240 events (server warning; limit 51,200)',
+      (x) => x < 10_240,
+    ),
+    t('rush.k10000.peakRssMb', 'Rush K=10,000: peak worker RSS', num('rush.k10000.peakRssMb'), '< 300 MB', (x) => x < 300),
+    t('idle.queryP50Ms', 'Idle tick at 1M: candidate query p50', num('idle.queryP50Ms'), '< 20 ms', (x) => x < 20),
+    t('idle.tickSeconds', 'Idle tick at 1M: whole tick', num('idle.tickSeconds'), '< 1 s', (x) => x < 1),
+    t('idle.seqScans', 'Idle tick at 1M: sequential scans of workspaces/builds in the plan', seqScanCount(doc), '0', (x) => x === 0),
+    t('scaling.ratio1mTo10k', 'Query scaling: 1M ÷ 10k', num('scaling.ratio1mTo10k'), '≤ 2', (x) => x <= 2),
+  ];
+}
+
+function seqScanCount(doc: Results): number | null {
+  const scans = at(doc, 'idle.seqScans');
+  return Array.isArray(scans) ? scans.length : null;
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+const fmt = (x: unknown, unit = ''): string => {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return '—';
+  const r = round(x);
+  return `${r.toLocaleString('en-US', { maximumFractionDigits: 3 })}${unit}`;
+};
+
+function cell(section: unknown, field: string, unit = ''): string {
+  const s = at(section, `spread.${field}`) as Spread | undefined;
+  if (!s || s.median === null) return fmt(at(section, field), unit);
+  if (s.n <= 1 || s.min === s.max) return fmt(s.median, unit);
+  return `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+export function toMarkdown(doc: Results): string {
+  const v = doc.versions as Record<string, string | null> | undefined;
+  const machine = doc.machine as { cpus: number; cpuModel: string; memoryGb: number } | undefined;
+  const lines: string[] = [];
+  lines.push('# Benchmark results', '');
+  lines.push(
+    `Generated ${doc.generatedAt} by \`${doc.command}\` (profile \`${doc.profile}\`, ${doc.repetitions} repetition(s) per figure; ` +
+      'each cell is the median, with min–max in parentheses). How to reproduce and what each figure means: [docs/benchmarks.md](../../docs/benchmarks.md).',
+    '',
+  );
+  if (machine && v) {
+    lines.push(
+      `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB. Node ${v.node}, Temporal SDK ${v.temporalSdk}, ` +
+        `Temporal CLI ${v.temporalCli ?? '?'} (server ${v.temporalServer ?? '?'}, SQLite file + WAL), PostgreSQL ${v.postgres}.`,
+      '',
+    );
+  }
+  if (doc.engineEnv) {
+    lines.push(`**Experiment:** the engine's worker ran with ${Object.entries(doc.engineEnv as Record<string, string>).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`, '');
+  }
+  const targets = doc.targets ?? [];
+  if (targets.length) {
+    lines.push('## Targets (issue 8)', '', '| figure | measured | target | holds |', '|---|---|---|---|');
+    for (const t of targets) lines.push(`| ${t.description} | ${fmt(t.figure)} | ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+    lines.push('');
+  }
+  const rush = doc.rush as Record<string, Record<string, unknown>> | undefined;
+  const floor = doc.floor as Record<string, Record<string, unknown>> | undefined;
+  const naive = doc.naive as Record<string, Record<string, unknown>> | undefined;
+  if (rush) {
+    lines.push(`## Rush: K due among ${fmt(Object.values(rush)[0]?.workspaces)} workspaces`, '');
+    const labels = Object.keys(rush);
+    lines.push(`| | ${labels.map((l) => `K = ${fmt(rush[l]!.k)}`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
+    const row = (name: string, field: string, unit = '') => lines.push(`| ${name} | ${labels.map((l) => cell(rush[l], field, unit)).join(' | ')} |`);
+    row('last build committed (s from tick start)', 'lastCommitSeconds');
+    row('last build completed (s)', 'lastCompleteSeconds');
+    row('transitions / s (committed)', 'transitionsPerSecond');
+    row('engine ÷ floor', 'ratioToFloor');
+    row('engine ÷ naive', 'ratioToNaive');
+    lines.push(
+      `| duplicates / missing / unexpected | ${labels.map((l) => `${cell(rush[l], 'duplicates')} / ${cell(rush[l], 'missing')} / ${cell(rush[l], 'unexpected')}`).join(' | ')} |`,
+    );
+    row("tick's longest run history (events)", 'tickHistoryLength');
+    row('tick continue-as-new', 'tickContinuedAsNew');
+    row('scheduled ticks overlapping the rush', 'overlappingTicks');
+    row('peak worker RSS (MB)', 'peakRssMb');
+    row('worker CPU (s)', 'workerCpuSeconds');
+    row('Temporal server CPU (s)', 'serverCpuSeconds');
+    row('PostgreSQL CPU (s)', 'postgresCpuSeconds');
+    row('CPU per transition (ms): worker', 'workerCpuMsPerTransition');
+    row('CPU per transition (ms): Temporal server', 'serverCpuMsPerTransition');
+    row('CPU per transition (ms): PostgreSQL', 'postgresCpuMsPerTransition');
+    row('machine load average at the end (1 min)', 'loadAverage');
+    lines.push('');
+  }
+  for (const [title, sec] of [
+    ['Temporal floor (E9 shape: awaited batches of 100 children, two local activities each)', floor],
+    ['Naive shape (all children at once, two regular activities each)', naive],
+  ] as const) {
+    if (!sec) continue;
+    const labels = Object.keys(sec);
+    lines.push(`## ${title}`, '');
+    lines.push(`| | ${labels.map((l) => `K = ${fmt(sec[l]!.k)}`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
+    const row = (name: string, field: string) => lines.push(`| ${name} | ${labels.map((l) => cell(sec[l], field)).join(' | ')} |`);
+    row('children / s', 'childrenPerSecond');
+    row('seconds', 'seconds');
+    row("parent's longest run history", 'maxHistoryLength');
+    row('Temporal server CPU (s)', 'serverCpuSeconds');
+    row('worker CPU (s)', 'workerCpuSeconds');
+    row('CPU per child (ms): Temporal server', 'serverCpuMsPerChild');
+    row('CPU per child (ms): worker', 'workerCpuMsPerChild');
+    row('peak worker RSS (MB)', 'peakRssMb');
+    lines.push('');
+  }
+  const direct = doc.direct as Record<string, Record<string, unknown>> | undefined;
+  if (direct) {
+    lines.push('## Direct executor (candidate query + the same build transaction, plain Node loop, concurrency 10, no Temporal)', '');
+    lines.push('| K | transitions / s | seconds | engine ÷ direct (cost of durability) |', '|---|---|---|---|');
+    for (const d of Object.values(direct)) {
+      lines.push(`| ${fmt(d.k)} | ${cell(d, 'transitionsPerSecond')} | ${cell(d, 'seconds')} | ${cell(d, 'ratioEngineToDirect')} |`);
+    }
+    lines.push('');
+  }
+  const idle = doc.idle as Record<string, unknown> | undefined;
+  if (idle) {
+    lines.push(`## Idle tick: ${fmt(idle.workspaces)} workspaces, none due`, '');
+    lines.push('| candidate query p50 (ms) | p99 (ms) | whole tick (s) | sequential scans of workspaces/builds |', '|---|---|---|---|');
+    lines.push(
+      `| ${cell(idle, 'queryP50Ms')} | ${cell(idle, 'queryP99Ms')} | ${cell(idle, 'tickSeconds')} | ${(idle.seqScans as string[]).length === 0 ? 'none' : (idle.seqScans as string[]).join('; ')} |`,
+      '',
+    );
+    lines.push('<details><summary>EXPLAIN (ANALYZE, BUFFERS) of the candidate query</summary>', '', '```', String(idle.plan), '```', '', '</details>', '');
+  }
+  const scaling = doc.scaling as Record<string, unknown> | undefined;
+  if (scaling) {
+    const labels = Object.keys(scaling).filter((k) => typeof scaling[k] === 'object' && scaling[k] !== null && 'workspaces' in (scaling[k] as object));
+    lines.push(`## Query scaling: candidate query with ${fmt(scaling.due)} due`, '');
+    lines.push(`| | ${labels.map((l) => `${fmt((scaling[l] as { workspaces: number }).workspaces)} workspaces`).join(' | ')} | largest ÷ smallest |`);
+    lines.push(`|---|${labels.map(() => '---').join('|')}|---|`);
+    lines.push(`| p50 (ms) | ${labels.map((l) => cell(scaling[l], 'p50Ms')).join(' | ')} | ${cell(scaling, 'ratio1mTo10k')} |`);
+    lines.push(`| p99 (ms) | ${labels.map((l) => cell(scaling[l], 'p99Ms')).join(' | ')} | |`, '');
+  }
+  const seeds = doc.seed as Record<string, { workspaces: number; seconds: number }> | undefined;
+  if (seeds) {
+    lines.push('## Seeding', '', '| workspaces | seconds |', '|---|---|');
+    for (const s of Object.values(seeds).sort((a, b) => a.workspaces - b.workspaces)) lines.push(`| ${fmt(s.workspaces)} | ${fmt(s.seconds)} |`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+

@@ -1,0 +1,212 @@
+// `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data]`
+//
+// Starts the benchmark's own stack (bench/data/run-<time>/, removed at the end),
+// runs the scenarios, and writes bench/results/latest.json and latest.md
+// (a run of some scenarios replaces those sections and keeps the others).
+// `rush` includes its same-run references: the floor, the naive shape and the
+// direct executor. Importable: runBench() is what the test suite calls.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../src/runtime/config.js';
+import { createContext } from './lib/context.js';
+import { createProgress, type Progress } from './lib/progress.js';
+import { startStack, type StackOptions } from './lib/stack.js';
+import { FULL, PROFILES, type BenchProfile } from './profile.js';
+import { buildResults, mergeResults, toMarkdown, type Measurements, type Results } from './report.js';
+import { runDirect } from './scenarios/direct.js';
+import { runIdle } from './scenarios/idle.js';
+import { runRush } from './scenarios/rush.js';
+import { prepareScaling, runScaling } from './scenarios/scaling.js';
+import { runShape } from './scenarios/temporal-shapes.js';
+
+export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'idle', 'scaling'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
+
+export interface RunBenchOptions {
+  scenarios?: readonly ScenarioName[];
+  profile?: BenchProfile;
+  stack?: StackOptions;
+  progress?: Progress;
+  /** The command line recorded in the results. */
+  command?: string;
+}
+
+export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
+  const profile = opts.profile ?? FULL;
+  const wanted = new Set<ScenarioName>(opts.scenarios?.length ? opts.scenarios : SCENARIOS);
+  if (wanted.has('rush')) for (const s of ['floor', 'naive', 'direct'] as const) wanted.add(s);
+  const progress = opts.progress ?? createProgress();
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  progress.update('starting PostgreSQL and the Temporal dev server');
+  const stack = await startStack(opts.stack);
+  const ctx = createContext(stack, profile, progress);
+  const cleanup = async () => {
+    await ctx.close();
+    await stack.stop();
+  };
+  interrupted = cleanup;
+  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, idle: null, scaling: [], seeds: ctx.seeds };
+  const push = <T>(into: Record<string, T[]>, label: string, run: T) => (into[label] ??= []).push(run);
+  try {
+    const versions = await stack.versions();
+    // Same-run scenarios, interleaved per repetition so that drift of the machine hits all of them alike.
+    for (let rep = 1; rep <= profile.repetitions; rep++) {
+      for (const size of profile.rush.sizes) {
+        if (wanted.has('rush')) {
+          const r = await runRush(ctx, size.k, rep);
+          push(m.rush, size.label, r);
+          progress.log(
+            `rush ${size.label} rep ${rep}: last commit ${r.lastCommitSeconds?.toFixed(1) ?? '—'} s, last complete ` +
+              `${r.lastCompleteSeconds?.toFixed(1) ?? '—'} s, ${r.transitionsPerSecond?.toFixed(1) ?? '—'}/s, ` +
+              `duplicates ${r.duplicates}, missing ${r.missing}`,
+          );
+        }
+        if (wanted.has('floor')) {
+          const f = await runShape(ctx, 'floor', size.k, rep);
+          push(m.floor, size.label, f);
+          progress.log(`floor ${size.label} rep ${rep}: ${f.childrenPerSecond.toFixed(1)} children/s`);
+        }
+      }
+      if (wanted.has('naive')) {
+        const nv = await runShape(ctx, 'naive', profile.naive.k, rep);
+        push(m.naive, profile.naive.label, nv);
+        progress.log(`naive ${profile.naive.label} rep ${rep}: ${nv.childrenPerSecond.toFixed(1)} children/s`);
+      }
+      if (wanted.has('direct')) {
+        const d = await runDirect(ctx, rep);
+        push(m.direct, profile.direct.size.label, d);
+        progress.log(`direct ${profile.direct.size.label} rep ${rep}: ${d.transitionsPerSecond.toFixed(1)} transitions/s`);
+      }
+    }
+    if (wanted.has('idle')) {
+      m.idle = await runIdle(ctx);
+      const last = m.idle.runs.at(-1);
+      progress.log(`idle: query p50 ${last?.queryP50Ms.toFixed(2)} ms, tick ${last?.tickSeconds.toFixed(2)} s`);
+    }
+    if (wanted.has('scaling')) {
+      const dbs = await prepareScaling(ctx);
+      for (let rep = 1; rep <= profile.repetitions; rep++) {
+        const s = await runScaling(ctx, dbs, rep);
+        m.scaling.push(s);
+        progress.log(`scaling rep ${rep}: ratio ${s.ratio.toFixed(2)}`);
+      }
+    }
+    const results = buildResults(m, { profile, versions, startedAt, command: opts.command ?? 'runBench()', loadAtStart });
+    const experiment = { ...opts.stack?.engineEnv, ...(opts.stack?.engineNodeArgs?.length ? { nodeArgs: opts.stack.engineNodeArgs.join(' ') } : {}) };
+    if (Object.keys(experiment).length) results.engineEnv = experiment;
+    return results;
+  } finally {
+    interrupted = null;
+    progress.update('stopping the stack');
+    await cleanup();
+    progress.done();
+  }
+}
+
+/** What Ctrl-C must stop: the services and workers of the run in progress (they are our children). */
+let interrupted: (() => Promise<void>) | null = null;
+let stopping = false;
+
+function stopOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      process.stderr.write(`\n${signal}: stopping the benchmark's services\n`);
+      const done = () => process.exit(130);
+      (interrupted ?? (async () => {}))().then(done, done);
+    });
+  }
+}
+
+export async function writeResults(results: Results, dir = RESULTS_DIR): Promise<Results> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : null;
+  // Sections measured under another profile are not comparable: start afresh then.
+  const merged = mergeResults(previous?.profile === results.profile ? previous : null, results);
+  await writeFile(file, JSON.stringify(merged, null, 2) + '\n');
+  await writeFile(join(dir, 'latest.md'), toMarkdown(merged) + '\n');
+  return merged;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string', default: 'full' },
+      repetitions: { type: 'string' },
+      sizes: { type: 'string' },
+      'keep-data': { type: 'boolean', default: false },
+      'worker-env': { type: 'string', multiple: true },
+      'worker-node-arg': { type: 'string', multiple: true },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data] [--out DIR]\n` +
+        `              [--worker-env NAME=VALUE]… [--worker-node-arg=--cpu-prof]…   (the engine's worker, for experiments)\n` +
+        `scenarios: ${SCENARIOS.join(', ')} (default: all; rush includes floor, naive and direct)\n`,
+    );
+    return;
+  }
+  const unknown = positionals.filter((p) => !(SCENARIOS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`);
+  const base = PROFILES[values.profile!];
+  if (!base) throw new Error(`unknown profile ${values.profile}; known: ${Object.keys(PROFILES).join(', ')}`);
+  const profile: BenchProfile = { ...base, rush: { ...base.rush } };
+  if (values.repetitions) profile.repetitions = Math.max(1, Number(values.repetitions));
+  if (values.sizes) {
+    const keep = new Set(values.sizes.split(','));
+    profile.rush.sizes = profile.rush.sizes.filter((s) => keep.has(s.label));
+  }
+  stopOnSignals();
+  const results = await (async () => {
+    try {
+      return await runBench({
+        scenarios: positionals as ScenarioName[],
+        profile,
+        stack: {
+          keepData: values['keep-data'],
+          engineEnv: parseEnv(values['worker-env'] ?? []),
+          engineNodeArgs: values['worker-node-arg'] ?? [],
+        },
+        command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+      });
+    } catch (err) {
+      if (stopping) await new Promise(() => {}); // the signal handler cleans up and exits
+      throw err;
+    }
+  })();
+  const merged = await writeResults(results, values.out ?? RESULTS_DIR);
+  const failed = (merged.targets ?? []).filter((t) => t.met === false);
+  process.stdout.write(
+    `results: ${join(values.out ?? RESULTS_DIR, 'latest.md')}` +
+      (failed.length ? `\ntargets missed: ${failed.map((t) => `${t.key} = ${t.figure} (${t.target})`).join('; ')}` : '') +
+      '\n',
+  );
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const eq = p.indexOf('=');
+      if (eq < 1) throw new Error(`--worker-env wants NAME=VALUE, got "${p}"`);
+      return [p.slice(0, eq), p.slice(eq + 1)];
+    }),
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { runMain } = await import('../src/runtime/run-main.js');
+  await runMain(() => main(process.argv.slice(2)), 'bench');
+}

@@ -1,0 +1,28 @@
+// The benchmark harness must not rot: every scenario runs once at a tiny size
+// against the test run's services and yields every key outside tools read.
+// Timings and query plans mean nothing at this size and are not checked.
+import { inject, test, expect } from 'vitest';
+import { TINY } from '../../bench/profile.js';
+import { REQUIRED_KEYS, at, mergeResults, toMarkdown } from '../../bench/report.js';
+import { runBench, SCENARIOS } from '../../bench/run.js';
+
+const silent = { update: () => {}, log: () => {}, done: () => {} };
+
+test('bench: every scenario runs at a tiny size and produces every required key', async () => {
+  const results = await runBench({
+    scenarios: SCENARIOS,
+    profile: TINY,
+    progress: silent,
+    stack: {
+      external: {
+        pgAdminUrl: inject('pgAdminUrl'),
+        temporalAddress: inject('temporalAddress'),
+        temporalCliPath: inject('temporalCliPath'),
+      },
+    },
+  });
+  const doc = mergeResults(null, results);
+  const missing = REQUIRED_KEYS.filter((key) => typeof at(doc, key) !== 'number');
+  expect(missing).toEqual([]);
+  expect(toMarkdown(doc)).toContain('## Rush');
+}, 300_000);
