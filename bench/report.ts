@@ -44,6 +44,7 @@ const RUSH_FIELDS = [
   'tickHistoryLength',
   'tickContinuedAsNew',
   'overlappingTicks',
+  'scheduledTicksSkippedOverlap',
   'workerCpuSeconds',
   'serverCpuSeconds',
   'postgresCpuSeconds',
@@ -302,7 +303,8 @@ export function toMarkdown(doc: Results): string {
     );
     row("tick's longest run history (events)", 'tickHistoryLength');
     row('tick continue-as-new', 'tickContinuedAsNew');
-    row('scheduled ticks overlapping the rush', 'overlappingTicks');
+    row('other ticks running during the rush', 'overlappingTicks');
+    row('scheduled minutes skipped by the overlap policy', 'scheduledTicksSkippedOverlap');
     row('peak worker RSS (MB)', 'peakRssMb');
     row('worker CPU (s)', 'workerCpuSeconds');
     row('Temporal server CPU (s)', 'serverCpuSeconds');

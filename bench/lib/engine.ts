@@ -1,27 +1,58 @@
-// What the benchmark uses of the engine, in one place: the manual tick, the
-// tick schedule (kept paused outside a measured window, so that a scheduled
-// tick never starts a rush before the measured one), the candidate query and
-// the direct executor's per-workspace evaluation.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+// What the benchmark uses of the engine, in one place: ticks (scheduled and
+// manual), the tick schedule (kept paused outside a measured window, so that
+// no tick starts a rush before the measured one), the candidate query and the
+// direct executor's per-workspace evaluation.
+import { ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { evaluateDirectly } from '../../src/engine/evaluate-directly.js';
 import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule } from '../../src/runtime/schedule.js';
+import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 
 export { findCandidates, FIND_CANDIDATES_SQL } from '../../src/db/sql/find-candidates.js';
 export { buildWorkflowId } from '../../src/builds/start-build.js';
+export { describeTickSchedule };
 export type { TickStats };
 
 export interface StartedTick {
   workflowId: string;
+  /** 'scheduled': a run of the tick schedule; 'manual': startManualTick. */
+  kind: 'scheduled' | 'manual';
+  /** When the tick workflow started (server clock, this machine). */
+  startedAt: Date;
   result(): Promise<TickStats>;
 }
 
 export async function startTick(client: Client, taskQueue: string, at: Date): Promise<StartedTick> {
   const handle = await startManualTick(client, taskQueue, at);
-  return { workflowId: handle.workflowId, result: () => handle.result() };
+  const { startTime } = await handle.describe();
+  return { workflowId: handle.workflowId, kind: 'manual', startedAt: startTime, result: () => handle.result() };
+}
+
+/**
+ * A run of the tick schedule, now (its T is the current minute), so that the
+ * ticks of the following minutes meet it under the schedule's own overlap
+ * policy, as in production. Falls back to a manual tick at `at` when the
+ * worker made no schedule.
+ */
+export async function startScheduledTick(client: Client, taskQueue: string, at: Date): Promise<StartedTick> {
+  if ((await describeTickSchedule(client)) === null) return startTick(client, taskQueue, at);
+  const schedule = client.schedule.getHandle(TICK_SCHEDULE_ID);
+  const seen = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
+  await schedule.trigger(ScheduleOverlapPolicy.BUFFER_ONE); // taken even while the schedule is paused
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { info } = await schedule.describe();
+    const run = [...info.runningActions, ...info.recentActions.map((a) => a.action)].find((a) => !seen.has(a.workflow.workflowId));
+    if (run) {
+      const handle = client.workflow.getHandle<() => Promise<TickStats>>(run.workflow.workflowId);
+      const { startTime } = await handle.describe();
+      return { workflowId: run.workflow.workflowId, kind: 'scheduled', startedAt: startTime, result: () => handle.result() };
+    }
+    if (Date.now() > deadline) throw new Error('the tick schedule did not start a run when triggered');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Pauses the tick schedule, if the worker created one: no new scheduled ticks (running ones go on). */

@@ -258,10 +258,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async versions() {
         const c = new pg.Client({ connectionString: pgStack.adminUrl });
         await c.connect();
-        const { rows } = await c.query<{ v: string }>('SHOW server_version');
+        const { rows } = await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
         await c.end();
         const cli = cliPath ? spawnSync(cliPath, ['--version'], { encoding: 'utf8' }).stdout.trim() : '';
-        const m = /temporal version (\S+) \(Server (\S+)/.exec(cli);
+        const m = /temporal version ([^\s,()]+) \(Server ([^\s,()]+)/.exec(cli);
         const os = await import('node:os');
         const require = createRequire(import.meta.url);
         return {
