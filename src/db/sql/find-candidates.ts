@@ -26,14 +26,17 @@ SELECT id FROM (
    WHERE u.status = 'suspended' AND NOT w.deleted AND w.latest_transition = 'start'
      AND w.latest_job_status <> 'failed' AND w.dormant_at IS NULL
   UNION
-  -- autostart (§3.2, §4.5): due or never computed; blocked schedules have left the index
+  -- autostart (§3.2, §4.5): due or never computed; blocked schedules have left the index.
+  -- The owner check is a per-row lookup (OFFSET 0 keeps the EXISTS a subplan): the planner
+  -- takes the table-wide share of NULL next_start_at (~20 %) for this branch's row count,
+  -- and as a join it hashed every active user — 45 ms at 1M workspaces instead of 0.5 ms.
   SELECT w.id FROM workspaces w
-    JOIN users u ON u.id = w.owner_id
     JOIN templates t ON t.id = w.template_id
    WHERE NOT w.deleted AND w.autostart_schedule IS NOT NULL AND w.autostart_blocked IS NULL
      AND w.dormant_at IS NULL AND (w.next_start_at IS NULL OR w.next_start_at <= $1)
      AND w.latest_transition = 'stop' AND w.latest_job_status <> 'failed'
-     AND u.status = 'active' AND t.allow_user_autostart
+     AND t.allow_user_autostart
+     AND EXISTS (SELECT 1 FROM users u WHERE u.id = w.owner_id AND u.status = 'active' OFFSET 0)
   UNION
   -- dormancy (§3.4): per template, the workspaces unused for longer than its threshold.
   -- OFFSET 0 keeps the subquery a per-template range scan of (template_id, last_used_at):
