@@ -8,7 +8,7 @@ import { loadConfig } from './runtime/config.js';
 import { createLogger, temporalLogger } from './runtime/logger.js';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime/runtime-file.js';
 import { startServices } from './runtime/services.js';
-import { connectClient, connectWorker, registerSearchAttributes } from './runtime/temporal.js';
+import { connectWorker, registerSearchAttributes } from './runtime/temporal.js';
 import { createWorker } from './worker.js';
 import { startBackgroundTasks } from './builds/background.js';
 import { createSink } from './notifications/sinks.js';
@@ -27,15 +27,16 @@ await runMain(async () => {
     log.info('database ready', { migrationsApplied: applied.length });
 
     const { connectionOptions, namespace } = services.temporal;
-    const clientConnection = await connectClient(connectionOptions);
-    const added = await registerSearchAttributes(clientConnection, namespace);
-    if (added.length) log.info('registered search attributes', { added });
-    const client = new Client({ connection: clientConnection, namespace });
-
+    // One connection, the worker's native one, for the worker and for the client its activities
+    // use: build workflows then start eagerly (their first task comes back in the start
+    // response), and the process holds no second gRPC stack.
     const connection = await connectWorker(connectionOptions);
+    const added = await registerSearchAttributes(connection, namespace);
+    if (added.length) log.info('registered search attributes', { added });
+    const client = new Client({ connection, namespace });
     const notificationSink = createSink(config.notifications, log.child({ component: 'notifications' }));
     const worker = await createWorker({
-      connection, namespace, taskQueue: config.taskQueue, pool, log, client,
+      connection, namespace, taskQueue: config.taskQueue, pool, log, client, eagerStart: true,
       provisioning: config.provisioning, notifications: config.notifications, notificationSink,
     });
     const schedule = await ensureTickSchedule(client, config.taskQueue, config.tick);
@@ -64,7 +65,6 @@ await runMain(async () => {
       await background.stop();
     }
     await connection.close();
-    await clientConnection.close();
     log.info('worker stopped');
   } finally {
     await removeRuntimeInfo(config.dataDir);

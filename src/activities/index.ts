@@ -23,6 +23,8 @@ export interface ActivityDeps {
   log: Logger;
   /** For hand-offs after commit (starting build workflows). */
   client: Client;
+  /** `client` runs over the worker's own NativeConnection, so build workflows can start eagerly. */
+  eagerStart?: boolean;
   /** The queue this worker serves; workflows it starts run here too. */
   taskQueue: string;
   /** How builds run; default: the built-in defaults (simulated, 3 s). */

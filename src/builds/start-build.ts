@@ -16,6 +16,14 @@ export interface StartBuildOptions {
    * write fewer per build). Without it the workflow sets them itself.
    */
   build?: { workspaceId: string; transition: string; reason: string };
+  /**
+   * Ask the server to hand the run's first workflow task back in the start
+   * response (eager workflow start), to this process's worker on `taskQueue`:
+   * no task-queue dispatch and poll for it. Only for a client over the
+   * worker's own NativeConnection (the SDK refuses it otherwise); the server
+   * falls back to a normal start when it or the worker cannot take it.
+   */
+  eager?: boolean;
 }
 
 export async function startBuild(client: Client, taskQueue: string, jobId: string, opts: StartBuildOptions = {}): Promise<void> {
@@ -28,6 +36,7 @@ export async function startBuild(client: Client, taskQueue: string, jobId: strin
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: opts.summary ?? `Build job ${jobId}`,
+      ...(opts.eager && { requestEagerStart: true }),
       ...(b && {
         typedSearchAttributes: [
           { key: WORKSPACE_ID, value: b.workspaceId },

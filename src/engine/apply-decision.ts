@@ -33,6 +33,8 @@ export interface EngineDeps {
   client: Client;
   taskQueue: string;
   log: Logger;
+  /** `client` shares the worker's NativeConnection: builds start eagerly (startBuild). */
+  eagerStart?: boolean;
 }
 
 /** Data that no retry can fix (a constraint the row breaks, a value that does not convert): fail this workspace only. */
@@ -56,7 +58,10 @@ export async function applyDecision(deps: EngineDeps, input: ApplyInput): Promis
     }
     if (committed.result.status === 'applied' && committed.result.build) {
       const { jobId, transition, reason } = committed.result.build;
-      await startBuild(deps.client, deps.taskQueue, jobId, { build: { workspaceId: input.workspaceId, transition, reason } });
+      await startBuild(deps.client, deps.taskQueue, jobId, {
+        build: { workspaceId: input.workspaceId, transition, reason },
+        eager: deps.eagerStart,
+      });
     }
     if (committed.result.status === 'applied' && !committed.result.replayed && committed.result.build) {
       const { transition, reason, buildNumber } = committed.result.build;

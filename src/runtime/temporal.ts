@@ -19,22 +19,8 @@ export async function connectWorker(options: NativeConnectionOptions): Promise<N
   }
 }
 
-export async function connectClient(options: NativeConnectionOptions): Promise<Connection> {
-  try {
-    return await Connection.connect({
-      address: options.address,
-      tls: options.tls,
-      apiKey: options.apiKey,
-      metadata: options.metadata,
-      connectTimeout: 10_000,
-    });
-  } catch (err) {
-    throw new Error(`cannot connect to Temporal at ${options.address}: ${(err as Error).message}`);
-  }
-}
-
 /** Adds the project's search attributes that the namespace lacks (idempotent, any server). */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = CUSTOM_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (customAttributes ?? {})));
   if (missing.length === 0) return [];

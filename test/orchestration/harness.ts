@@ -1,6 +1,7 @@
 // A running engine for orchestration tests: a fresh database, the run's dev
 // server, a worker on a queue of its own with the simulated provisioner at a
 // short duration. `activities` lets a test wrap an activity to inject a fault.
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities/index.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
@@ -35,18 +36,20 @@ export async function startEngine(): Promise<Engine> {
     temporal,
     taskQueue,
     async startWorker(wrap = (a) => a) {
+      // A connection per worker: the SDK allows one worker per queue and connection (like separate
+      // processes). Its activities' client shares it, as in src/main.ts, so builds start eagerly.
+      const connection = await NativeConnection.connect({ address: temporal.address });
       const activities = wrap(
         createActivities({
           pool: db.pool,
           log: quietLog,
-          client: temporal.client,
+          client: new Client({ connection, namespace: 'default' }),
+          eagerStart: true,
           taskQueue,
           provisioning: { ...loadProvisioningConfig({}), simulatedDurationMs: 20 },
           notifications: loadNotificationConfig({}),
         }),
       );
-      // A connection per worker: the SDK allows one worker per queue and connection (like separate processes).
-      const connection = await NativeConnection.connect({ address: temporal.address });
       const worker = await Worker.create({
         connection,
         namespace: 'default',

@@ -2,6 +2,7 @@
 // dev server, the build transaction on PostgreSQL, the job run by the
 // simulated provisioner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkflowId } from '../../src/builds/start-build.js';
 import { findCandidates } from '../../src/db/sql/find-candidates.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { D, H, MIN, builds, createTemplate, createUser, createWorkspace, plus, workspaceRow } from './fixtures.js';
@@ -93,6 +94,14 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     const { rows } = await engine.db.pool.query('SELECT completed_at, error FROM provisioner_jobs WHERE id = $1', [b.jobId]);
     expect(rows[0].completed_at).not.toBeNull();
     expect(rows[0].error).toBeNull();
+  });
+
+  it("a tick's build workflow starts eagerly, on the worker that made the build", async () => {
+    const b = (await builds(engine.db.pool, ws.autostart!)).at(-1)!;
+    const history = await engine.temporal.client.workflow.getHandle(buildWorkflowId(b.jobId)).fetchHistory();
+    const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+    // The server handed the first workflow task back in the start response: no dispatch, no poll.
+    expect(started.eagerExecutionAccepted).toBe(true);
   });
 
   it('autostart with require_active_version builds the active version', async () => {
