@@ -4,7 +4,7 @@
 // first run is still going or has finished.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { buildJob } from '../workflows/build.js';
-import { REASON, TRANSITION, WORKSPACE_ID } from '../workflows/search-attributes.js';
+import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../workflows/search-attributes.js';
 
 export const buildWorkflowId = (jobId: string) => `build/${jobId}`;
 
@@ -15,7 +15,7 @@ export interface StartBuildOptions {
    * start, so the workflow need not upsert them (one event and one visibility
    * write fewer per build). Without it the workflow sets them itself.
    */
-  build?: { workspaceId: string; transition: string; reason: string };
+  build?: { workspaceId: string; transition: string; reason: string; tick?: string };
   /**
    * Ask the server to hand the run's first workflow task back in the start
    * response (eager workflow start), to this process's worker on `taskQueue`:
@@ -42,6 +42,8 @@ export async function startBuild(client: Client, taskQueue: string, jobId: strin
           { key: WORKSPACE_ID, value: b.workspaceId },
           { key: TRANSITION, value: b.transition },
           { key: REASON, value: b.reason },
+          // The engine's builds carry the minute that decided them: `TickTime` finds a tick's builds.
+          ...(b.tick !== undefined ? [{ key: TICK_TIME, value: new Date(b.tick) }] : []),
         ],
       }),
     });

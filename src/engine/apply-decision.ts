@@ -59,7 +59,7 @@ export async function applyDecision(deps: EngineDeps, input: ApplyInput): Promis
     if (committed.result.status === 'applied' && committed.result.build) {
       const { jobId, transition, reason } = committed.result.build;
       await startBuild(deps.client, deps.taskQueue, jobId, {
-        build: { workspaceId: input.workspaceId, transition, reason },
+        build: { workspaceId: input.workspaceId, transition, reason, tick: input.tick },
         eager: deps.eagerStart,
       });
     }

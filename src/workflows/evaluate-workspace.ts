@@ -37,12 +37,21 @@ import { deliverOutbox } from './notifications.js';
 import { evaluateNowUpdate, reevaluateSignal } from './messages.js';
 import { REASON, TICK_TIME, TRANSITION } from './search-attributes.js';
 
+
 export { workspaceWorkflowId } from './messages.js';
 
 export interface EvaluateWorkspaceInput {
   workspaceId: string;
   /** T (ISO-8601) when started by a tick; absent when started by evaluateNow, the reevaluate signal or by hand. */
   tick?: string;
+  /**
+   * Set by every starter since Transition/Reason became the build's search
+   * attributes only (see finishOutcome()). Runs started without it — recorded
+   * before, or by hand — upsert them on the evaluation as before, so their
+   * histories replay. Not a Temporal patch: `patched()` itself upserts a
+   * search attribute (TemporalChangeVersion), the very write this saves.
+   */
+  buildCarriesSearchAttributes?: boolean;
 }
 
 // Short database work as local activities: no task-queue round trip and three
@@ -82,7 +91,7 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
     { description: 'Evaluate this workspace at the current minute; returns the decision and any build made.' },
   );
 
-  const run = (tick: string) => evaluateAt(workspaceId, tick);
+  const run = (tick: string) => evaluateAt(workspaceId, tick, input.buildCarriesSearchAttributes === true);
 
   let result: EvaluationOutcome | { failure: string } | null = null;
   if (input.tick !== undefined) {
@@ -120,7 +129,8 @@ async function attempt(fn: () => Promise<EvaluationOutcome>): Promise<Evaluation
   }
 }
 
-async function evaluateAt(workspaceId: string, tick: string): Promise<EvaluationOutcome> {
+async function evaluateAt(workspaceId: string, tick: string, buildCarriesSearchAttributes: boolean): Promise<EvaluationOutcome> {
+  const finish = (o: EvaluationOutcome) => finishOutcome(o, buildCarriesSearchAttributes);
   const { workflowId, typedSearchAttributes } = workflowInfo();
   // A tick starts its children with TickTime set; each upsert is one more event and visibility write.
   if (typedSearchAttributes.get(TICK_TIME)?.getTime() !== new Date(tick).getTime()) {
@@ -196,9 +206,12 @@ function toOutcome(base: EvaluationOutcome, applied: ApplyResult): EvaluationOut
   }
 }
 
-function finish(outcome: EvaluationOutcome): EvaluationOutcome {
+function finishOutcome(outcome: EvaluationOutcome, buildCarriesSearchAttributes: boolean): EvaluationOutcome {
   const { workspaceId, tick, kind, decision } = outcome;
-  if (kind === 'transition') {
+  // Transition/Reason are the build's search attributes (its workflow starts with them and TickTime):
+  // an upsert here cost one more event and one more visibility write per transition. Runs recorded
+  // before this change made it; they still replay (test/histories, test/orchestration/replay.test.ts).
+  if (kind === 'transition' && !buildCarriesSearchAttributes) {
     upsertSearchAttributes([
       { key: TRANSITION, value: outcome.transition! },
       { key: REASON, value: outcome.reason! },

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkflowId } from '../../src/builds/start-build.js';
 import { findCandidates } from '../../src/db/sql/find-candidates.js';
+import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { D, H, MIN, builds, createTemplate, createUser, createWorkspace, plus, workspaceRow } from './fixtures.js';
 import { jobsSettled, startEngine, type Engine } from './harness.js';
@@ -102,6 +103,23 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
     // The server handed the first workflow task back in the start response: no dispatch, no poll.
     expect(started.eagerExecutionAccepted).toBe(true);
+  });
+
+  it("a tick's build is found by TickTime, Transition and Reason; the evaluation adds no search-attribute event", async () => {
+    const b = (await builds(engine.db.pool, ws.autostop!)).at(-1)!;
+    const build = await engine.temporal.client.workflow.getHandle(buildWorkflowId(b.jobId)).describe();
+    expect(build.typedSearchAttributes.get(TICK_TIME)).toEqual(T);
+    expect(build.typedSearchAttributes.get(TRANSITION)).toBe('stop');
+    expect(build.typedSearchAttributes.get(REASON)).toBe('autostop');
+    expect(build.typedSearchAttributes.get(WORKSPACE_ID)).toBe(ws.autostop);
+    // The evaluation's Transition/Reason upsert was one more event and visibility write per transition.
+    const evaluation = await engine.temporal.client.workflow.getHandle(b.workflowId!).fetchHistory();
+    const upserts = evaluation.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+    expect(JSON.stringify(upserts)).toBe('[]');
+    // The docs' filter for a minute's autostops (docs/orchestration.md). A range: equality on a
+    // Datetime finds nothing on the dev server's SQLite visibility. Visibility is eventually consistent.
+    const query = `WorkflowType = 'buildJob' AND Reason = 'autostop' AND TickTime >= '2024-03-04T09:00:00Z' AND TickTime < '2024-03-04T09:01:00Z'`;
+    await expect.poll(async () => (await engine.temporal.client.workflow.count(query)).count, { timeout: 10_000 }).toBe(2);
   });
 
   it('autostart with require_active_version builds the active version', async () => {
