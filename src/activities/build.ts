@@ -5,6 +5,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { beginJob } from '../builds/begin-job.js';
 import { completeJob, type CompleteResult, type JobOutcome } from '../builds/complete-job.js';
 import { runJob } from '../builds/run-job.js';
+import { appendJobLog } from '../db/sql/append-job-log.js';
 import type { Provisioner } from '../builds/provisioner.js';
 import type { Pool } from '../db/pool.js';
 import type { JobStatus } from '../lifecycle/index.js';
@@ -65,20 +66,27 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       const info = activityInfo();
       const cancellation = cancellationSignal();
       let outcome: JobOutcome;
+      let finalLog = '';
       try {
         outcome = await runJob(
           { pool, provisioner, log, heartbeatIntervalMs: Math.min(provisioning.heartbeatTimeoutMs / 3, 2000) },
           jobId,
-          { attempt: info.attempt, heartbeat: () => undefined, cancellation },
+          { attempt: info.attempt, heartbeat: () => undefined, cancellation, takeFinalLog: (text) => (finalLog = text) },
           job,
         );
       } catch (err) {
         // As for runBuildProvisioner's retry policy: retried, then the job fails.
-        if (info.attempt < PROVISION_ATTEMPTS) throw err;
+        if (info.attempt < PROVISION_ATTEMPTS) {
+          await writeLog(jobId, finalLog);
+          throw err;
+        }
         outcome = { kind: 'failed', error: `provisioning could not run: ${(err as Error).message}` };
       }
-      if (cancellation.aborted) throw new CancelledFailure('build canceled');
-      const completed = await completeJob(pool, jobId, outcome);
+      if (cancellation.aborted) {
+        await writeLog(jobId, finalLog);
+        throw new CancelledFailure('build canceled');
+      }
+      const completed = await completeJob(pool, jobId, outcome, finalLog);
       logCompleted(jobId, completed, outcome);
       return { ...started, local: true, completed };
     },
@@ -103,6 +111,11 @@ export function createBuildActivities(deps: BuildActivityDeps) {
       return result;
     },
   };
+
+  /** The output of a run that does not complete the job here still goes to its log. */
+  async function writeLog(jobId: string, text: string): Promise<void> {
+    await appendJobLog(pool, jobId, text).catch((err) => log.warn('could not write the job log', { jobId, error: err as Error }));
+  }
 
   function logCompleted(jobId: string, result: CompleteResult, outcome: JobOutcome): void {
     log.info('build job completed', { jobId, status: result.status, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });

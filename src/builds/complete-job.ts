@@ -6,7 +6,7 @@
 import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
 import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
-import { markWorkspaceDeleted, setBuildDeadline } from '../db/sql/complete-build.js';
+import { markWorkspaceDeleted, setStartedBuild } from '../db/sql/complete-build.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { computeAutostop, type JobStatus } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';
@@ -20,7 +20,8 @@ export interface CompleteResult {
   notified: boolean;
 }
 
-export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
+/** `log`: the end of the job's output not yet written (a quick build's), appended as the job ends. */
+export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome, log = ''): Promise<CompleteResult> {
   return inTransaction(pool, async (client) => {
     const job = await lockJob(client, jobId);
     if (job === null) return { status: 'missing', notified: false };
@@ -38,7 +39,7 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
           ? { error: null, canceled: true }
           : { error: effective.error || 'build failed', canceled: false };
     // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's now().
-    const ended = await markJobCompleted(client, jobId, end);
+    const ended = await markJobCompleted(client, jobId, end, log);
     if (ended === null) return { status: job.status, notified: false };
     let notified = false;
     if (effective.kind === 'succeeded') {
@@ -54,6 +55,12 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
   const { snapshot } = loaded;
   const workspaceId = snapshot.workspace.id;
   const transition = snapshot.latestBuild.transition;
+  if (transition === 'delete') {
+    // The autodelete notification is written by the tick with the delete build (src/engine/apply-decision.ts).
+    await markWorkspaceDeleted(client, workspaceId);
+    return;
+  }
+  const cache = autostartCache(snapshot.workspace, snapshot.template, completedAt);
   if (transition === 'start') {
     const { deadline, maxDeadline } = computeAutostop({
       completedAt,
@@ -61,14 +68,11 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
       template: snapshot.template,
       quietHoursSchedule: loaded.quietHoursSchedule,
     });
-    await setBuildDeadline(client, loaded.latestBuild.id, deadline, maxDeadline);
-  }
-  if (transition === 'delete') {
-    // The autodelete notification is written by the tick with the delete build (src/engine/apply-decision.ts).
-    await markWorkspaceDeleted(client, workspaceId);
+    // The deadlines and the autostart cache in one statement (one round trip).
+    await setStartedBuild(client, { buildId: loaded.latestBuild.id, deadline, maxDeadline, workspaceId, cache });
     return;
   }
-  await updateAutostartCache(client, workspaceId, autostartCache(snapshot.workspace, snapshot.template, completedAt));
+  await updateAutostartCache(client, workspaceId, cache);
 }
 
 /** SPEC §6: only builds the system made notify; a person sees their own build fail. */

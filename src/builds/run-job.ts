@@ -22,6 +22,12 @@ export interface RunJobContext {
   heartbeat(): void;
   /** Aborted when Temporal cancels the activity. */
   cancellation: AbortSignal;
+  /**
+   * Given, the output not yet written when the provisioner ends goes here
+   * instead of to the job log: the caller writes it with the job's completion
+   * (a quick build: one statement fewer).
+   */
+  takeFinalLog?(text: string): void;
 }
 
 /** `begun`: the job as the caller just read it under its lock, found running (no need to read it again). */
@@ -76,6 +82,9 @@ export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext
   } finally {
     clearInterval(timer);
     ctx.cancellation.removeEventListener('abort', onCancel);
-    await flush().catch((err) => log.warn('could not write the job log', { jobId, error: err as Error }));
+    if (ctx.takeFinalLog) {
+      ctx.takeFinalLog(pending);
+      pending = '';
+    } else await flush().catch((err) => log.warn('could not write the job log', { jobId, error: err as Error }));
   }
 }

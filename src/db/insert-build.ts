@@ -43,15 +43,16 @@ export class WorkspaceGoneError extends Error {
 }
 
 export async function insertBuild(client: PoolClient, input: InsertBuildInput): Promise<InsertedBuild> {
-  const { rows } = await client.query(
-    `SELECT w.deleted, w.automatic_updates, w.latest_build_number, w.latest_job_status,
+  const { rows } = await client.query({
+    name: 'insert-build-read',
+    text: `SELECT w.deleted, w.automatic_updates, w.latest_build_number, w.latest_job_status,
             t.active_version_id, t.require_active_version, b.template_version_id
        FROM workspaces w
        JOIN templates t ON t.id = w.template_id
        LEFT JOIN workspace_builds b ON b.id = w.latest_build_id
       WHERE w.id = $1`,
-    [input.workspaceId],
-  );
+    values: [input.workspaceId],
+  });
   const w = rows[0];
   if (!w || w.deleted) throw new WorkspaceGoneError(`workspace ${input.workspaceId} does not exist or is deleted`);
   if (['pending', 'running', 'canceling'].includes(w.latest_job_status)) {
@@ -68,18 +69,20 @@ export async function insertBuild(client: PoolClient, input: InsertBuildInput): 
     (input.reason === 'autostart' && (w.require_active_version || w.automatic_updates === 'always'));
   const templateVersionId: string = useActiveVersion ? w.active_version_id : w.template_version_id;
 
-  const job = await client.query<{ id: string }>('INSERT INTO provisioner_jobs DEFAULT VALUES RETURNING id');
-  const jobId = job.rows[0]!.id;
   try {
-    const build = await client.query<{ id: string }>(
-      `INSERT INTO workspace_builds
-         (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id, workflow_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, now()))
-       RETURNING id`,
-      [input.workspaceId, latest + 1, input.transition, input.reason, templateVersionId, input.initiatorId, jobId,
+    // The job and its build in one statement (one round trip).
+    const build = await client.query<{ id: string; job_id: string }>({
+      name: 'insert-build',
+      text: `WITH job AS (INSERT INTO provisioner_jobs DEFAULT VALUES RETURNING id)
+             INSERT INTO workspace_builds
+               (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id, workflow_id, created_at)
+             SELECT $1, $2, $3, $4, $5, $6, job.id, $7, COALESCE($8, now()) FROM job
+             RETURNING id, job_id`,
+      values: [input.workspaceId, latest + 1, input.transition, input.reason, templateVersionId, input.initiatorId,
         input.workflowId, input.createdAt],
-    );
-    return { buildId: build.rows[0]!.id, buildNumber: latest + 1, jobId, templateVersionId };
+    });
+    const row = build.rows[0]!;
+    return { buildId: row.id, buildNumber: latest + 1, jobId: row.job_id, templateVersionId };
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
       throw new BuildRaceError(`workspace ${input.workspaceId}: build #${latest + 1} was created by another actor`);

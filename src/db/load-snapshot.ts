@@ -69,7 +69,8 @@ export async function loadSnapshot(
   opts: { lock?: LockMode } = {},
 ): Promise<LoadedWorkspace | null | typeof LOCKED> {
   const lock = opts.lock ?? 'none';
-  const { rows } = await db.query(SELECT + LOCK_CLAUSE[lock], [workspaceId]);
+  // Named: each connection plans this join once (a point lookup by id; the generic plan is the same).
+  const { rows } = await db.query({ name: `load-snapshot-${lock}`, text: SELECT + LOCK_CLAUSE[lock], values: [workspaceId] });
   const row = rows[0];
   if (!row) {
     if (lock !== 'skip') return null;

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beginJob } from '../../src/builds/begin-job.js';
 import { startBuild } from '../../src/builds/start-build.js';
 import { insertBuild } from '../../src/db/insert-build.js';
 import { inTransaction } from '../../src/db/pool.js';
@@ -84,6 +85,24 @@ describe('canceling a build (SPEC §1)', () => {
     // The workspace is still running; it can be stopped normally.
     const stop = await h.ops.workspaces.stop('alice/box');
     expect((await h.ops.waitForBuild(stop.jobId, 20_000)).job.status).toBe('succeeded');
+  });
+
+  it('a job found canceling when its workflow begins is ended canceled and never provisioned; a missing job does not begin', async () => {
+    const ws = await h.ops.workspaces.get('alice/box');
+    const { jobId } = await inTransaction(h.db.pool, (c) =>
+      insertBuild(c, { workspaceId: ws.id, transition: 'stop', reason: 'initiator', initiatorId: ws.owner.id, workflowId: null, createdAt: null }),
+    );
+    // Canceling: a run began (started_at) and a person's cancel came before the provisioner ended.
+    await inTransaction(h.db.pool, async (c) => {
+      await lockJob(c, jobId);
+      await c.query('UPDATE provisioner_jobs SET started_at = now() WHERE id = $1', [jobId]);
+      await markJobCanceled(c, jobId);
+    });
+    expect(await beginJob(h.db.pool, jobId)).toEqual({ run: false, status: 'canceling' });
+    await startBuild(h.temporal.client, h.taskQueue, jobId);
+    expect(await h.temporal.client.workflow.getHandle(`build/${jobId}`).result()).toEqual({ jobId, status: 'canceled' });
+    expect(await h.ops.workspaces.log(jobId)).toBe('');
+    expect(await beginJob(h.db.pool, '00000000-0000-4000-8000-000000000000')).toEqual({ run: false, status: 'missing' });
   });
 
   it('a cancel recorded in the database stops the provisioner even if the workflow cancel never arrives (the canceller died after commit)', async () => {

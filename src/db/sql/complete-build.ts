@@ -1,8 +1,23 @@
 // What a successful build changes besides its job (SPEC §5.1).
 import type { PoolClient } from '../pool.js';
 
-export async function setBuildDeadline(client: PoolClient, buildId: string, deadline: Date | null, maxDeadline: Date | null): Promise<void> {
-  await client.query('UPDATE workspace_builds SET deadline = $2, max_deadline = $3 WHERE id = $1', [buildId, deadline, maxDeadline]);
+/** A start build succeeded: its deadlines, and the workspace's §4.5 autostart cache, in one statement. */
+export async function setStartedBuild(
+  client: PoolClient,
+  s: {
+    buildId: string;
+    deadline: Date | null;
+    maxDeadline: Date | null;
+    workspaceId: string;
+    cache: { nextStartAt: Date | null; autostartBlocked: string | null };
+  },
+): Promise<void> {
+  await client.query({
+    name: 'set-started-build',
+    text: `WITH build AS (UPDATE workspace_builds SET deadline = $2, max_deadline = $3 WHERE id = $1)
+           UPDATE workspaces SET next_start_at = $5, autostart_blocked = $6 WHERE id = $4`,
+    values: [s.buildId, s.deadline, s.maxDeadline, s.workspaceId, s.cache.nextStartAt, s.cache.autostartBlocked],
+  });
 }
 
 export async function markWorkspaceDeleted(client: PoolClient, workspaceId: string): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Pool, PoolClient } from '../pool.js';
 import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
 import type { BuildReason } from '../insert-build.js';
+import { JOB_LOG_LIMIT } from './append-job-log.js';
 
 export interface JobRow {
   id: string;
@@ -41,20 +42,18 @@ export async function findJob(db: Pool | PoolClient, jobId: string): Promise<Job
 
 /** Locks the job's workspace row, then the job row (in a transaction): two round trips. */
 export async function lockJob(client: PoolClient, jobId: string): Promise<JobRow | null> {
-  const ws = await client.query(
-    'SELECT 1 FROM workspaces WHERE id = (SELECT workspace_id FROM workspace_builds WHERE job_id = $1) FOR UPDATE',
-    [jobId],
-  );
+  const ws = await client.query({
+    name: 'lock-job-workspace',
+    text: 'SELECT 1 FROM workspaces WHERE id = (SELECT workspace_id FROM workspace_builds WHERE job_id = $1) FOR UPDATE',
+    values: [jobId],
+  });
   if (ws.rowCount === 0) return null; // no such job (or no build for it)
-  const { rows } = await client.query(
-    `SELECT ${JOB_COLUMNS} FROM provisioner_jobs j JOIN workspace_builds b ON b.job_id = j.id WHERE j.id = $1 FOR UPDATE OF j`,
-    [jobId],
-  );
+  const { rows } = await client.query({
+    name: 'lock-job',
+    text: `SELECT ${JOB_COLUMNS} FROM provisioner_jobs j JOIN workspace_builds b ON b.job_id = j.id WHERE j.id = $1 FOR UPDATE OF j`,
+    values: [jobId],
+  });
   return rows[0] ? toJobRow(rows[0]) : null;
-}
-
-export async function markJobStarted(client: PoolClient, jobId: string): Promise<void> {
-  await client.query('UPDATE provisioner_jobs SET started_at = COALESCE(started_at, now()) WHERE id = $1', [jobId]);
 }
 
 /**
@@ -65,15 +64,19 @@ export async function markJobCompleted(
   client: PoolClient,
   jobId: string,
   end: { error: string | null; canceled: boolean },
+  /** The end of the job's output, appended to its log in the same statement (a quick build's only log write). */
+  log = '',
 ): Promise<{ status: JobStatus; completedAt: Date } | null> {
-  const { rows } = await client.query(
-    `UPDATE provisioner_jobs
+  const { rows } = await client.query({
+    name: 'mark-job-completed',
+    text: `UPDATE provisioner_jobs
         SET completed_at = now(), error = $2,
-            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
+            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
+            log = CASE WHEN $4 = '' THEN log ELSE right(log || $4, $5) END
       WHERE id = $1 AND completed_at IS NULL
       RETURNING started_at, completed_at, canceled_at, error`,
-    [jobId, end.error, end.canceled],
-  );
+    values: [jobId, end.error, end.canceled, log, JOB_LOG_LIMIT],
+  });
   const r = rows[0];
   if (!r) return null;
   return {
@@ -138,9 +141,26 @@ function toProvisionJobRow(r: any): ProvisionJobRow {
   };
 }
 
-/** Everything a provisioner is told about its job. */
-export async function loadProvisionJob(db: Pool | PoolClient, jobId: string): Promise<ProvisionJobRow | null> {
-  return (await loadJobToRun(db, jobId))?.job ?? null;
+/**
+ * The first step of a run, in one statement (one round trip, no explicit
+ * transaction): a pending or running job becomes running (started_at kept
+ * if set) and comes back with what its provisioner is told. Null when the
+ * job did not start: it is missing, ended, or canceling; read its status
+ * then with findJob. Only the job row is locked (by the UPDATE); callers
+ * that also lock the workspace lock it first, so no lock cycle can form.
+ */
+export async function startJobToRun(db: Pool | PoolClient, jobId: string): Promise<ProvisionJobRow | null> {
+  const { rows } = await db.query({
+    name: 'start-job-to-run',
+    text: `WITH started AS (
+       UPDATE provisioner_jobs SET started_at = COALESCE(started_at, now())
+        WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL
+       RETURNING id
+     )
+     ${PROVISION_JOB_SQL} AND EXISTS (SELECT 1 FROM started)`,
+    values: [jobId],
+  });
+  return rows[0] ? toProvisionJobRow(rows[0]) : null;
 }
 
 /** The job for a provisioner run, and whether it must not run (canceled or already ended): one round trip. */

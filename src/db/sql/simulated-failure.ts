@@ -4,10 +4,11 @@ import type { Transition } from '../../lifecycle/index.js';
 
 /** The failure message when builds of this transition are set to fail, else null. */
 export async function simulatedFailureFor(db: Pool | PoolClient, workspaceId: string, transition: Transition): Promise<string | null> {
-  const { rows } = await db.query<{ message: string }>(
-    `SELECT message FROM simulated_failures WHERE workspace_id = $1 AND $2 = ANY (transitions)`,
-    [workspaceId, transition],
-  );
+  const { rows } = await db.query<{ message: string }>({
+    name: 'simulated-failure-for',
+    text: `SELECT message FROM simulated_failures WHERE workspace_id = $1 AND $2 = ANY (transitions)`,
+    values: [workspaceId, transition],
+  });
   return rows[0]?.message ?? null;
 }
 

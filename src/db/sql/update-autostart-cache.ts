@@ -6,9 +6,9 @@ export async function updateAutostartCache(
   workspaceId: string,
   cache: { nextStartAt: Date | null; autostartBlocked: string | null },
 ): Promise<void> {
-  await client.query('UPDATE workspaces SET next_start_at = $2, autostart_blocked = $3 WHERE id = $1', [
-    workspaceId,
-    cache.nextStartAt,
-    cache.autostartBlocked,
-  ]);
+  await client.query({
+    name: 'update-autostart-cache',
+    text: 'UPDATE workspaces SET next_start_at = $2, autostart_blocked = $3 WHERE id = $1',
+    values: [workspaceId, cache.nextStartAt, cache.autostartBlocked],
+  });
 }
