@@ -71,7 +71,10 @@ export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext
     }
   };
   const timer = setInterval(() => void tick(), deps.heartbeatIntervalMs);
-  log.info('provisioning', { jobId, provisioner: provisioner.name, transition: job.transition, workspace: job.workspace.name, attempt: ctx.attempt });
+  // A quick provisioner's whole build is one line at info ('build job completed'); a long one's start is news too.
+  const starting = { jobId, provisioner: provisioner.name, transition: job.transition, workspace: job.workspace.name, attempt: ctx.attempt };
+  if (provisioner.quick) log.debug('provisioning', starting);
+  else log.info('provisioning', starting);
   try {
     const result = await provisioner.provision(
       { ...job, attempt: ctx.attempt },

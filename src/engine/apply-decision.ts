@@ -63,10 +63,8 @@ export async function applyDecision(deps: EngineDeps, input: ApplyInput): Promis
         eager: deps.eagerStart,
       });
     }
-    if (committed.result.status === 'applied' && !committed.result.replayed && committed.result.build) {
-      const { transition, reason, buildNumber } = committed.result.build;
-      deps.log.info('autobuild transition', { workspaceId: input.workspaceId, transition, reason, buildNumber, tick: input.tick });
-    }
+    // The transition's log line is the evaluation workflow's (src/workflows/evaluate-workspace.ts, finishOutcome):
+    // with its explanation, and once, however often this activity runs.
     return committed.result;
   }
 }
