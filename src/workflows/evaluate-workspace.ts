@@ -37,7 +37,6 @@ import { deliverOutbox } from './notifications.js';
 import { evaluateNowUpdate, reevaluateSignal } from './messages.js';
 import { REASON, TICK_TIME, TRANSITION } from './search-attributes.js';
 
-
 export { workspaceWorkflowId } from './messages.js';
 
 export interface EvaluateWorkspaceInput {
