@@ -23,6 +23,7 @@ import { findTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../../src/runtime/temporal-dev-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { cpuSeconds, peakRssMb, resetPeakRss, treeCpuSeconds } from './proc.js';
+import { startScriptNodeFlags } from './start-script.js';
 
 export const BENCH_DATA_DIR = join(projectRoot, 'bench', 'data');
 
@@ -216,7 +217,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await mkdir(dataDir, { recursive: true });
         const w = await spawnWorker({
           script: 'src/main.ts',
-          nodeArgs: opts.engineNodeArgs ?? [],
+          nodeArgs: [...startScriptNodeFlags(), ...(opts.engineNodeArgs ?? [])],
           logFile: join(dir, `engine-worker-${n}.log`),
           ready: /autobuild is running/,
           env: baseEnv({

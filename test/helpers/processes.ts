@@ -1,6 +1,7 @@
 // Runs the project's entry points as a user would: a real child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startScriptNodeFlags } from '../../bench/lib/start-script.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -21,8 +22,8 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_FORMAT: 'json', ...extra };
 }
 
-export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env });
+export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -63,4 +64,5 @@ export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEn
   };
 }
 
-export const spawnMain = (env: NodeJS.ProcessEnv) => spawnEntry('src/main.ts', [], env);
+/** `npm start` as package.json runs it: the same Node flags, the same entry point. */
+export const spawnMain = (env: NodeJS.ProcessEnv) => spawnEntry('src/main.ts', [], env, startScriptNodeFlags());
