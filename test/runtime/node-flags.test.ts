@@ -24,6 +24,11 @@ describe('the worker process runs with the same Node flags wherever it starts', 
     expect(cmd && JSON.parse(cmd)).toEqual(['node', ...flags, '--import', 'tsx', 'src/main.ts']);
   });
 
+  it('the README shows the command npm start runs', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain(`\`${pkg.scripts.start}\``);
+  });
+
   it('this Node accepts the flags', () => {
     const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
