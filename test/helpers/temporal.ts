@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { WORKFLOW_BUNDLE_OPTIONS, WORKFLOWS_PATH } from '../../src/workflow-bundle.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH };
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes about a second: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger });
   return bundle;
 }
 

@@ -16,5 +16,8 @@ export async function coreInSandbox(input: { snapshot: WorkspaceSnapshotJson; ti
     springForward: chicago.next(new Date('2024-03-10T06:00:00Z')).toISOString(),
     nextAllowed: nextAllowedAutostart(chicago, new Date('2024-03-10T06:00:00Z'), ['monday']).toISOString(),
     maxDeadline: autostop.maxDeadline?.toISOString() ?? null,
+    // The SDK deep-freezes the exports of the modules it preloads and shares between runs
+    // (src/workflow-bundle.ts PRELOADED_MODULES); a module loaded per run is not frozen.
+    shared: Object.isFrozen(decide),
   };
 }
