@@ -1,6 +1,7 @@
 // The worker's Node flags (a small young generation and a 1.4× heap growing
-// factor, which keep its RSS down: docs/benchmarks.md) live in package.json's
-// start script. `npm run worker`, the Docker image, the benchmark and the
+// factor, which keep its RSS down, and the workflow thread's watchdog, which
+// spares a native thread per call into the workflow sandbox:
+// docs/benchmarks.md) live in package.json's start script. `npm run worker`, the Docker image, the benchmark and the
 // tests' `npm start` processes must run it with the same flags, and Node must
 // accept them (an unknown V8 flag makes node exit 9 before running anything).
 import { spawnSync } from 'node:child_process';
@@ -14,8 +15,8 @@ const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'))
 const flags = startScriptNodeFlags();
 
 describe('the worker process runs with the same Node flags wherever it starts', () => {
-  it('npm start sets the memory flags, and npm run worker is the same command', () => {
-    expect(flags).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=40']);
+  it('npm start sets the memory flags and the watchdog, and npm run worker is the same command', () => {
+    expect(flags).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=40', '--import=./src/runtime/workflow-thread-watchdog.mjs']);
     expect(pkg.scripts.worker).toBe(pkg.scripts.start);
   });
 
@@ -30,7 +31,7 @@ describe('the worker process runs with the same Node flags wherever it starts', 
   });
 
   it('this Node accepts the flags', () => {
-    const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [...flags, '-e', 'process.stdout.write("ok")'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('ok');
   });
