@@ -13,5 +13,5 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 # The Node flags are npm start's (package.json): a small young generation and a
 # 1.4x heap growing factor keep the worker's RSS down, and the workflow thread's
-# watchdog replaces a native thread per call into the sandbox (docs/benchmarks.md).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=40", "--import=./src/runtime/workflow-thread-watchdog.mjs", "--import", "tsx", "src/main.ts"]
+# preload spares a native thread per call into the sandbox (docs/benchmarks.md).
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=40", "--import=./src/runtime/workflow-thread.mjs", "--import", "tsx", "src/main.ts"]

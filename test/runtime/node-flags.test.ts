@@ -1,8 +1,9 @@
 // The worker's Node flags (a small young generation and a 1.4× heap growing
-// factor, which keep its RSS down, and the workflow thread's watchdog, which
+// factor, which keep its RSS down, and src/runtime/workflow-thread.mjs, which
 // spares a native thread per call into the workflow sandbox:
-// docs/benchmarks.md) live in package.json's start script. `npm run worker`, the Docker image, the benchmark and the
-// tests' `npm start` processes must run it with the same flags, and Node must
+// docs/benchmarks.md) live in package.json's start script. `npm run worker`,
+// the Docker image, the benchmark and the tests' `npm start` processes must
+// run it with the same flags, and Node must
 // accept them (an unknown V8 flag makes node exit 9 before running anything).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -15,8 +16,8 @@ const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'))
 const flags = startScriptNodeFlags();
 
 describe('the worker process runs with the same Node flags wherever it starts', () => {
-  it('npm start sets the memory flags and the watchdog, and npm run worker is the same command', () => {
-    expect(flags).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=40', '--import=./src/runtime/workflow-thread-watchdog.mjs']);
+  it("npm start sets the memory flags and the workflow thread's preload, and npm run worker is the same command", () => {
+    expect(flags).toEqual(['--max-semi-space-size=2', '--heap-growing-percent=40', '--import=./src/runtime/workflow-thread.mjs']);
     expect(pkg.scripts.worker).toBe(pkg.scripts.start);
   });
 

@@ -1,39 +1,49 @@
-// One watchdog for the Temporal SDK's workflow thread instead of one thread per
-// call into the workflow sandbox. Loaded with `node --import` (package.json's
-// start script, before tsx: it is plain JavaScript); the import runs in every
-// thread of the process.
+// Two corrections to the Temporal SDK's workflow thread, the thread that runs
+// all workflow code. Loaded with `node --import` (package.json's start script,
+// before tsx: it is plain JavaScript); the import runs in every thread of the
+// process and acts only in the main thread and the SDK's workflow thread.
+// Measured on the 9:00 rush in docs/benchmarks.md ("Where the time goes").
 //
-// Why: the SDK runs every call into its V8 sandbox as
-// `script.runInContext(context, { timeout: 5000 })` (its deadlock detection,
-// isolateExecutionTimeout), and Node enforces each such timeout by creating
-// and joining a new native thread (src/node_watchdog.cc; nodejs/node#47739 is
-// the unmerged fix). The SDK makes about 20 such calls per transition, which
-// cost the worker several milliseconds of CPU per transition on the 9:00 rush
-// (docs/benchmarks.md).
+// 1. One watchdog instead of a native thread per call. The SDK runs every call
+// into its V8 sandbox as `script.runInContext(context, { timeout: 5000 })` (its
+// deadlock detection, isolateExecutionTimeout), and Node enforces each such
+// timeout by creating and joining a new native thread (src/node_watchdog.cc;
+// nodejs/node#47739 is the unmerged fix): about 20 calls per transition. Here
+// the workflow thread records each call's deadline in a shared slot instead,
+// and the main thread checks it twice a second. A call that runs past its
+// timeout (a workflow that never yields) is still caught: the main thread logs
+// it and terminates the workflow thread; the SDK then fails the worker
+// ("Workflow Worker Thread exited"), `npm start` stops what it started and
+// exits non-zero, and Temporal gives the task to the next worker. (With Node's
+// per-call timeout the SDK fails just that workflow task instead; either way
+// the code that never yields never completes.)
 //
-// What stays the same: a call into the sandbox that runs longer than its
-// timeout (a workflow that never yields) is still caught. The main thread
-// checks the workflow thread's current call twice a second and, past the
-// deadline, logs the fact and terminates that thread; the SDK then fails the
-// worker ("Workflow Worker Thread exited"), `npm start` stops what it started
-// and exits non-zero, and Temporal gives the task to the next worker. The SDK
-// with Node's per-call timeout fails just that workflow task instead; either
-// way the code that never yields never completes.
+// 2. No Node source maps in the workflow thread. tsx turns them on in every
+// thread, which makes every function V8 compiles there look for a source map
+// comment, and the SDK compiles one (`Function('return globalThis.Error')`)
+// for every promise a workflow creates, to record its stack for the Temporal
+// UI's stack-trace view; that doubled the cost of each. Nothing in that thread
+// needs them: it runs the SDK's JavaScript and the webpack bundle, whose stack
+// traces the SDK maps to source itself.
 //
 // Only the thread the SDK creates from its `workflow-worker-thread.js` is
-// covered; any other worker thread, and the few one-off calls the SDK makes
-// with `vm.runInContext`, keep Node's own timeout.
+// changed; any other worker thread, and the few one-off calls the SDK makes
+// with `vm.runInContext`, keep Node's behaviour.
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import workerThreads from 'node:worker_threads';
 
 const require = createRequire(import.meta.url);
-const KEY = '__autobuildWorkflowThreadWatchdog';
+const KEY = '__autobuildWorkflowThread';
 const CHECK_EVERY_MS = 500;
 const SDK_THREAD_FILE = /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]workflow-worker-thread\.js$/;
 
 if (workerThreads.isMainThread) watchWorkflowThreads();
-else if (workerThreads.workerData?.[KEY] instanceof SharedArrayBuffer) timeCallsWith(new Float64Array(workerThreads.workerData[KEY]));
+else if (workerThreads.workerData?.[KEY] instanceof SharedArrayBuffer) {
+  timeCallsWith(new Float64Array(workerThreads.workerData[KEY]));
+  // After the other preloads (tsx turns source maps on while it loads), before the SDK's first request.
+  setImmediate(() => process.setSourceMapsEnabled(false));
+}
 
 /** Main thread: give each SDK workflow thread a shared deadline slot, and terminate the thread that overruns it. */
 function watchWorkflowThreads() {

@@ -1,5 +1,5 @@
-// A worker process for test/runtime/workflow-thread-watchdog.test.ts, started
-// with npm start's Node flags: serves the watchdog test's workflows on
+// A worker process for test/runtime/workflow-thread.test.ts, started
+// with npm start's Node flags: serves that test's workflows on
 // TASK_QUEUE until the worker stops, then exits 3 with the reason on stderr.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';

@@ -1,4 +1,4 @@
-// src/runtime/workflow-thread-watchdog.mjs, loaded by npm start's Node flags,
+// src/runtime/workflow-thread.mjs, loaded by npm start's Node flags,
 // replaces Node's thread-per-call timeout of the SDK's workflow sandbox with one
 // check from the main thread. Workflows must run as before, and a workflow that
 // never yields must still be caught: the worker stops, with the reason logged.
@@ -7,17 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptNodeFlags } from '../../bench/lib/start-script.js';
 import { cleanEnv, spawnEntry, type Spawned } from '../helpers/processes.js';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal.js';
-import type { quick, spin } from './watchdog/workflows.js';
+import type { quick, spin } from './workflow-thread/workflows.js';
 
 describe("the workflow thread's watchdog (npm start's flags)", () => {
   let temporal: TestTemporal;
   let worker: Spawned;
-  const taskQueue = `watchdog-${randomUUID()}`;
+  const taskQueue = `workflow-thread-${randomUUID()}`;
 
   beforeAll(async () => {
     temporal = await connectTestTemporal();
     worker = spawnEntry(
-      'test/runtime/watchdog/worker.ts',
+      'test/runtime/workflow-thread/worker.ts',
       [],
       cleanEnv({ TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue }),
       startScriptNodeFlags(),

@@ -1,4 +1,4 @@
-// Workflows of the watchdog test: one that yields, one that never does.
+// Workflows of test/runtime/workflow-thread.test.ts: one that yields, one that never does.
 export async function quick(n: number): Promise<number> {
   await Promise.resolve();
   return n + 1;
