@@ -32,7 +32,8 @@ export const WORKFLOW_BUNDLE_OPTIONS: Pick<BundleOptions, 'workflowsPath' | 'pre
 };
 const SELF = fileURLToPath(import.meta.url);
 
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+/** A logger for the bundler (and SDK runtimes in tests) that says nothing. */
+export const QUIET_LOGGER = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 type Message = { code: string } | { error: string };
 
@@ -68,7 +69,7 @@ export function bundleWorkflowsApart(): Promise<WorkflowBundle> {
 if (process.argv[1] === SELF && process.argv[2] === '--bundle' && process.send) {
   const send = (m: Message) => new Promise<void>((done) => process.send!(m, () => done()));
   try {
-    const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quiet });
+    const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: QUIET_LOGGER });
     await send({ code });
   } catch (err) {
     await send({ error: (err as Error).stack ?? String(err) });

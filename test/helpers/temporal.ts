@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE_OPTIONS, WORKFLOWS_PATH } from '../../src/workflow-bundle.js';
+import { QUIET_LOGGER, WORKFLOW_BUNDLE_OPTIONS, WORKFLOWS_PATH } from '../../src/workflow-bundle.js';
 
 export { WORKFLOWS_PATH };
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes about a second: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: QUIET_LOGGER });
   return bundle;
 }
 
-const noop = () => {};
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 
 export interface TestTemporal {
   address: string;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { snapshotToJson } from '../../src/lifecycle/index.js';
-import { PRELOADED_MODULES } from '../../src/workflow-bundle.js';
+import { PRELOADED_MODULES, QUIET_LOGGER } from '../../src/workflow-bundle.js';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { snapshot } from './fixtures.js';
 import { coreInSandbox } from './sandbox/workflows.js';
@@ -46,7 +46,7 @@ describe('the lifecycle core inside the workflow sandbox', () => {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./sandbox/workflows.ts', import.meta.url)),
       preloadModules: PRELOADED_MODULES,
-      logger: quiet,
+      logger: QUIET_LOGGER,
     });
     const worker = await Worker.create({ connection: temporal.nativeConnection, taskQueue: `${temporal.taskQueue}-preloaded`, workflowBundle });
     const s = snapshot({ latestBuild: { transition: 'start', deadline: new Date('2024-01-01T18:00:00Z') } });
@@ -70,6 +70,3 @@ describe('the lifecycle core inside the workflow sandbox', () => {
     expect(results[1]).toEqual(results[0]);
   });
 });
-
-const noop = () => {};
-const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };

@@ -3,16 +3,15 @@
 // TASK_QUEUE until the worker stops, then exits 3 with the reason on stderr.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { QUIET_LOGGER } from '../../../src/workflow-bundle.js';
 
-const noop = () => {};
-const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-Runtime.install({ logger: quiet });
+Runtime.install({ logger: QUIET_LOGGER });
 
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const worker = await Worker.create({
   connection,
   taskQueue: process.env.TASK_QUEUE!,
-  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quiet }),
+  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: QUIET_LOGGER }),
 });
 process.stdout.write('ready\n');
 try {
