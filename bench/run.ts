@@ -116,7 +116,13 @@ let stopping = false;
 
 function stopOnSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+    // Not `once`: a second signal (a second Ctrl-C, or tsx relaying the one we already got) would
+    // otherwise kill this process with its default action before its services and workers are stopped.
+    process.on(signal, () => {
+      if (stopping) {
+        process.stderr.write(`${signal}: still stopping the benchmark's services\n`);
+        return;
+      }
       stopping = true;
       process.stderr.write(`\n${signal}: stopping the benchmark's services\n`);
       const done = () => process.exit(130);

@@ -18,7 +18,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { loadConfig, projectRoot } from '../../src/runtime/config.js';
 import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort, stopChild } from '../../src/runtime/ports.js';
 import { findTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../../src/runtime/temporal-dev-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
@@ -196,8 +196,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (opts.external) await registerNamespace(connection, namespace);
     const client = new Client({ connection, namespace });
     const workers = new Set<WorkerProcess>();
+    // Worker processes spawned but not ready yet: a stop (Ctrl-C) in that window must end them too.
+    const starting = new Set<ChildProcess>();
     stops.push(async () => {
       for (const w of workers) await w.stop();
+      await Promise.all([...starting].map((child) => endChild(child)));
     });
     const baseEnv = (extra: Record<string, string>) => workerEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: namespace, ...extra });
     let workerCount = 0;
@@ -216,6 +219,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         const dataDir = join(dir, `engine-worker-${n}`);
         await mkdir(dataDir, { recursive: true });
         const w = await spawnWorker({
+          starting,
           script: 'src/main.ts',
           nodeArgs: [...startScriptNodeFlags(), ...(opts.engineNodeArgs ?? [])],
           logFile: join(dir, `engine-worker-${n}.log`),
@@ -243,6 +247,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       async startBenchWorker(o) {
         const n = ++workerCount;
         const w = await spawnWorker({
+          starting,
           script: 'bench/worker.ts',
           logFile: join(dir, `bench-worker-${n}.log`),
           ready: /bench worker ready/,
@@ -295,6 +300,8 @@ function workerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function spawnWorker(o: {
+  /** Holds the child from spawn until it is ready (or failed), so that the stack's stop can end it meanwhile. */
+  starting: Set<ChildProcess>;
   script: string;
   nodeArgs?: string[];
   logFile: string;
@@ -311,6 +318,7 @@ async function spawnWorker(o: {
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
+  o.starting.add(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
@@ -323,13 +331,17 @@ async function spawnWorker(o: {
       .slice(-200)
       .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l));
   const deadline = Date.now() + 120_000;
-  while (!o.ready.test(readLog())) {
-    if (exitCode !== undefined || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      const why = exitCode !== undefined ? `exited (${exitCode})` : 'did not become ready in 120 s';
-      throw new Error(`${o.script} ${why}; see ${o.logFile}:\n${problems().slice(-5).join('\n')}`);
+  try {
+    while (!o.ready.test(readLog())) {
+      if (exitCode !== undefined || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        const why = exitCode !== undefined ? `exited (${exitCode})` : 'did not become ready in 120 s';
+        throw new Error(`${o.script} ${why}; see ${o.logFile}:\n${problems().slice(-5).join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    o.starting.delete(child);
   }
   const pid = child.pid!;
   return {
@@ -338,16 +350,12 @@ async function spawnWorker(o: {
     peakRssMb: () => peakRssMb(pid),
     resetPeakRss: () => resetPeakRss(pid),
     problems,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-        await exited;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => endChild(child),
   };
 }
+
+/** SIGTERM (a worker drains: its shutdown grace is 30 s), SIGKILL after 40 s. */
+const endChild = (child: ChildProcess) => stopChild(child, 40_000);
 
 async function registerNamespace(connection: Connection, namespace: string): Promise<void> {
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });

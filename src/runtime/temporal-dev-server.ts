@@ -10,7 +10,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
-import { isPortInUse, isProcessAlive, processCommandLine, terminateProcess } from './ports.js';
+import { isPortInUse, isProcessAlive, processCommandLine, stopChild, terminateProcess } from './ports.js';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -102,7 +102,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     uiUrl,
     pid: child.pid ?? null,
     stop: async () => {
-      await stopChild(child);
+      await stopChild(child, 10_000);
       await rm(pidFile, { force: true });
     },
   };
@@ -144,11 +144,3 @@ async function waitUntilServing(address: string, child: ChildProcess | null, std
   throw new Error(`the Temporal dev server at ${address} did not report SERVING within ${timeoutMs / 1000}s (${lastError})`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
