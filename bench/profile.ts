@@ -14,6 +14,8 @@ export interface BenchProfile {
   rush: { workspaces: number; sizes: RushSize[] };
   /** The floor runs at every rush size; the naive shape at this one only. */
   naive: RushSize;
+  /** The engine's Temporal shape without its database, each run right after a floor run of its own. */
+  shape: RushSize;
   direct: { workspaces: number; size: RushSize; concurrency: number };
   idle: { workspaces: number; queryRuns: number };
   scaling: { sizes: Array<{ label: string; workspaces: number }>; due: number; queryRuns: number };
@@ -33,6 +35,7 @@ export const FULL: BenchProfile = {
     ],
   },
   naive: { label: 'k1000', k: 1_000 },
+  shape: { label: 'k1000', k: 1_000 },
   direct: { workspaces: 100_000, size: { label: 'k1000', k: 1_000 }, concurrency: 10 },
   idle: { workspaces: 1_000_000, queryRuns: 100 },
   scaling: {
@@ -59,6 +62,7 @@ export const TINY: BenchProfile = {
     ],
   },
   naive: { label: 'k1000', k: 4 },
+  shape: { label: 'k1000', k: 4 },
   direct: { workspaces: 20, size: { label: 'k1000', k: 4 }, concurrency: 10 },
   idle: { workspaces: 20, queryRuns: 5 },
   scaling: {

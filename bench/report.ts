@@ -17,6 +17,9 @@ export interface Measurements {
   floor: Record<string, ShapeRun[]>;
   naive: Record<string, ShapeRun[]>;
   direct: Record<string, DirectRun[]>;
+  /** The engine's Temporal shape without its database, and the floor runs each was paired with (same index). */
+  shape: Record<string, ShapeRun[]>;
+  shapeFloor: Record<string, ShapeRun[]>;
   idle: IdleResult | null;
   scaling: ScalingRun[];
   seeds: Record<string, { workspaces: number; due: number; seconds: number }>;
@@ -90,6 +93,20 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
       rush[label] = { k: runs[0]!.k, workspaces: runs[0]!.workspaces, ...medians(s), spread: s, runs };
     }
     sections.rush = rush;
+  }
+
+  if (Object.keys(m.shape).length) {
+    const shape: Record<string, unknown> = {};
+    for (const [label, runs] of Object.entries(m.shape)) {
+      const floorRuns = m.shapeFloor[label] ?? [];
+      const s = spreadOf(runs, [...SHAPE_FIELDS, 'lastBuildSeconds']);
+      s.floorChildrenPerSecond = spread(floorRuns.map((f) => f.childrenPerSecond));
+      s.ratioToFloor = spread(runs.map((r, i) => ratio(r.childrenPerSecond, floorRuns[i]?.childrenPerSecond)));
+      const cpu = (r: ShapeRun | undefined) => (r && r.serverCpuMsPerChild !== null && r.workerCpuMsPerChild !== null ? r.serverCpuMsPerChild + r.workerCpuMsPerChild : null);
+      s.cpuToFloor = spread(runs.map((r, i) => ratio(cpu(r), cpu(floorRuns[i]))));
+      shape[label] = { k: runs[0]!.k, ...medians(s), spread: s, runs, floorRuns };
+    }
+    sections.shape = shape;
   }
 
   if (Object.keys(m.direct).length) {
@@ -259,6 +276,13 @@ function cell(section: unknown, field: string, unit = ''): string {
   return `${fmt(s.median, unit)} (${fmt(s.min)}–${fmt(s.max)})`;
 }
 
+/** A table with a column per size (`K = …`) and a row per figure. */
+function sizeTable(lines: string[], sec: Record<string, Record<string, unknown>>, rows: Array<[name: string, field: string]>): void {
+  const labels = Object.keys(sec);
+  lines.push(`| | ${labels.map((l) => `K = ${fmt(sec[l]!.k)}`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
+  for (const [name, field] of rows) lines.push(`| ${name} | ${labels.map((l) => cell(sec[l], field)).join(' | ')} |`);
+}
+
 export function toMarkdown(doc: Results): string {
   const v = doc.versions as Record<string, string | null> | undefined;
   const machine = doc.machine as { cpus: number; cpuModel: string; memoryGb: number } | undefined;
@@ -320,18 +344,17 @@ export function toMarkdown(doc: Results): string {
     ['Naive shape (all children at once, two regular activities each)', naive],
   ] as const) {
     if (!sec) continue;
-    const labels = Object.keys(sec);
     lines.push(`## ${title}`, '');
-    lines.push(`| | ${labels.map((l) => `K = ${fmt(sec[l]!.k)}`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
-    const row = (name: string, field: string) => lines.push(`| ${name} | ${labels.map((l) => cell(sec[l], field)).join(' | ')} |`);
-    row('children / s', 'childrenPerSecond');
-    row('seconds', 'seconds');
-    row("parent's longest run history", 'maxHistoryLength');
-    row('Temporal server CPU (s)', 'serverCpuSeconds');
-    row('worker CPU (s)', 'workerCpuSeconds');
-    row('CPU per child (ms): Temporal server', 'serverCpuMsPerChild');
-    row('CPU per child (ms): worker', 'workerCpuMsPerChild');
-    row('peak worker RSS (MB)', 'peakRssMb');
+    sizeTable(lines, sec, [
+      ['children / s', 'childrenPerSecond'],
+      ['seconds', 'seconds'],
+      ["parent's longest run history", 'maxHistoryLength'],
+      ['Temporal server CPU (s)', 'serverCpuSeconds'],
+      ['worker CPU (s)', 'workerCpuSeconds'],
+      ['CPU per child (ms): Temporal server', 'serverCpuMsPerChild'],
+      ['CPU per child (ms): worker', 'workerCpuMsPerChild'],
+      ['peak worker RSS (MB)', 'peakRssMb'],
+    ]);
     lines.push('');
   }
   const direct = doc.direct as Record<string, Record<string, unknown>> | undefined;
@@ -341,6 +364,30 @@ export function toMarkdown(doc: Results): string {
     for (const d of Object.values(direct)) {
       lines.push(`| ${fmt(d.k)} | ${cell(d, 'transitionsPerSecond')} | ${cell(d, 'seconds')} | ${cell(d, 'ratioEngineToDirect')} |`);
     }
+    lines.push('');
+  }
+  const shape = doc.shape as Record<string, Record<string, unknown>> | undefined;
+  if (shape) {
+    lines.push(
+      "## The engine's shape without the engine (two workflows per transition, no database)",
+      '',
+      "The floor's parent and children, but each child's second local activity starts a second workflow (one local activity) " +
+        "eagerly, with the engine's search attributes, as the evaluation hands its build over: Temporal's own cost of the engine's " +
+        'shape, on the SDK as it ships. Each run follows a floor run of its own; its rate ÷ that floor is about what engine ÷ floor ' +
+        "can reach when the engine's reads, transactions and workflow code cost nothing.",
+      '',
+    );
+    sizeTable(lines, shape, [
+      ['transitions / s (children handed over)', 'childrenPerSecond'],
+      ['floor children / s (the run before)', 'floorChildrenPerSecond'],
+      ['shape ÷ floor (rate)', 'ratioToFloor'],
+      ['shape ÷ floor (CPU per item, server + worker)', 'cpuToFloor'],
+      ['seconds to the last child', 'seconds'],
+      ['seconds to the last build', 'lastBuildSeconds'],
+      ['CPU per transition (ms): Temporal server', 'serverCpuMsPerChild'],
+      ['CPU per transition (ms): worker', 'workerCpuMsPerChild'],
+      ['peak worker RSS (MB)', 'peakRssMb'],
+    ]);
     lines.push('');
   }
   const idle = doc.idle as Record<string, unknown> | undefined;

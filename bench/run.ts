@@ -4,7 +4,9 @@
 // runs the scenarios, and writes bench/results/latest.json and latest.md
 // (a run of some scenarios replaces those sections and keeps the others).
 // `rush` includes its same-run references: the floor, the naive shape and the
-// direct executor. Importable: runBench() is what the test suite calls.
+// direct executor. `shape` pairs a floor run with the engine's Temporal shape
+// (two workflows per transition, no database): about the most engine ÷ floor
+// can be. Importable: runBench() is what the test suite calls.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -23,7 +25,7 @@ import { runRush } from './scenarios/rush.js';
 import { prepareScaling, runScaling } from './scenarios/scaling.js';
 import { runShape } from './scenarios/temporal-shapes.js';
 
-export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'idle', 'scaling'] as const;
+export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'idle', 'scaling'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
@@ -52,7 +54,7 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     await stack.stop();
   };
   interrupted = cleanup;
-  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, idle: null, scaling: [], seeds: ctx.seeds };
+  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, shape: {}, shapeFloor: {}, idle: null, scaling: [], seeds: ctx.seeds };
   const push = <T>(into: Record<string, T[]>, label: string, run: T) => (into[label] ??= []).push(run);
   try {
     const versions = await stack.versions();
@@ -83,6 +85,18 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
         const d = await runDirect(ctx, rep);
         push(m.direct, profile.direct.size.label, d);
         progress.log(`direct ${profile.direct.size.label} rep ${rep}: ${d.transitionsPerSecond.toFixed(1)} transitions/s`);
+      }
+      if (wanted.has('shape')) {
+        // A floor run of its own right before, so that the pair meets the same machine state.
+        const { label, k } = profile.shape;
+        const f = await runShape(ctx, 'floor', k, rep);
+        push(m.shapeFloor, label, f);
+        const s = await runShape(ctx, 'shape', k, rep);
+        push(m.shape, label, s);
+        progress.log(
+          `shape ${label} rep ${rep}: ${s.childrenPerSecond.toFixed(1)} transitions/s against a floor of ` +
+            `${f.childrenPerSecond.toFixed(1)} children/s (÷ ${(s.childrenPerSecond / f.childrenPerSecond).toFixed(3)})`,
+        );
       }
     }
     if (wanted.has('idle')) {

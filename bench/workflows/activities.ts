@@ -1,5 +1,42 @@
-// The floor's and the naive shape's activities: no work at all, so that what
-// is measured is Temporal's own cost per child (notes E9).
+// The bench-only shapes' activities: no work at all, so that what is measured
+// is Temporal's own cost per child (notes E9).
+import type { Client } from '@temporalio/client';
+import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
+
 export async function trivial(): Promise<number> {
   return 1;
 }
+
+export interface ShapeBuildStart {
+  workflowId: string;
+  /** Stands for the workspace id (a search attribute, as on the engine's build). */
+  item: string;
+  /** Stands for T: the engine's TickTime search attribute, unique per shape run. */
+  tick: string;
+}
+
+/**
+ * The engine's hand-off without its transaction: start the second workflow
+ * the way startBuild (src/builds/start-build.ts) starts a build — eagerly,
+ * over the worker's own connection, with the build's four search attributes.
+ */
+export function createShapeActivities(client: Client, taskQueue: string) {
+  return {
+    async startShapeBuild(s: ShapeBuildStart): Promise<void> {
+      await client.workflow.start('shapeBuild', {
+        workflowId: s.workflowId,
+        taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        requestEagerStart: true,
+        typedSearchAttributes: [
+          { key: WORKSPACE_ID, value: s.item },
+          { key: TRANSITION, value: 'start' },
+          { key: REASON, value: 'autostart' },
+          { key: TICK_TIME, value: new Date(s.tick) },
+        ],
+      });
+    },
+  };
+}
+
+export type ShapeActivities = ReturnType<typeof createShapeActivities> & { trivial: typeof trivial };

@@ -2,12 +2,17 @@
 // Temporal's cost per child on this machine, to set the engine's rate against.
 //   floor: a parent starting K trivial children in awaited batches of 100,
 //          each child running two trivial *local* activities (notes E9);
-//   naive: the obvious shape, all K children at once, two *regular* activities each.
-import { continueAsNew, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type * as activities from './activities.js';
+//   naive: the obvious shape, all K children at once, two *regular* activities each;
+//   shape: the floor's parent and children, but each child's second local
+//          activity starts a second workflow (one local activity) the way the
+//          engine's evaluation starts its build: the engine's two workflows per
+//          transition, with its search attributes, without its database work.
+import { ParentClosePolicy, continueAsNew, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { TICK_TIME, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
+import type { ShapeActivities } from './activities.js';
 
-const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30 seconds' });
-const remote = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+const local = proxyLocalActivities<ShapeActivities>({ startToCloseTimeout: '30 seconds' });
+const remote = proxyActivities<ShapeActivities>({ startToCloseTimeout: '1 minute' });
 
 export async function floorChild(): Promise<void> {
   await local.trivial();
@@ -19,6 +24,17 @@ export async function naiveChild(): Promise<void> {
   await remote.trivial();
 }
 
+/** Stands for the evaluation: a read, then the transaction whose commit hands the build over. */
+export async function shapeChild(input: { item: string; tick: string }): Promise<void> {
+  await local.trivial();
+  await local.startShapeBuild({ workflowId: `${workflowInfo().workflowId}/build`, item: input.item, tick: input.tick });
+}
+
+/** Stands for the build with a quick provisioner: one local activity. */
+export async function shapeBuild(): Promise<void> {
+  await local.trivial();
+}
+
 export interface FloorInput {
   count: number;
   /** Children started and awaited together (E9: 100). */
@@ -28,6 +44,8 @@ export interface FloorInput {
   done?: number;
   continuedAsNew?: number;
   maxHistoryLength?: number;
+  /** The shape scenario's runs only: T, ISO-8601, unique per run (the TickTime of its children and builds). */
+  tick?: string;
 }
 
 export interface ParentResult {
@@ -38,13 +56,39 @@ export interface ParentResult {
 }
 
 export async function floorParent(input: FloorInput): Promise<ParentResult> {
+  return batches(input, (workflowId) => executeChild(floorChild, { workflowId }));
+}
+
+export async function shapeParent(input: FloorInput): Promise<ParentResult> {
+  const tick = input.tick!;
+  // Started as the tick starts an evaluation (src/workflows/tick.ts), awaited in batches as the floor's.
+  return batches(
+    input,
+    (workflowId) =>
+      executeChild(shapeChild, {
+        workflowId,
+        args: [{ item: workflowId, tick }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: WORKSPACE_ID, value: workflowId },
+          { key: TICK_TIME, value: new Date(tick) },
+        ],
+        staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
+      }),
+  );
+}
+
+async function batches(
+  input: FloorInput,
+  child: (workflowId: string) => Promise<void>,
+): Promise<ParentResult> {
   const prefix = `${workflowInfo().workflowId}/`;
   let done = input.done ?? 0;
   const end = Math.min(input.count, done + input.page);
   while (done < end) {
     const size = Math.min(input.batch, end - done);
     const first = done;
-    await Promise.all(Array.from({ length: size }, (_, j) => executeChild(floorChild, { workflowId: `${prefix}${first + j}` })));
+    await Promise.all(Array.from({ length: size }, (_, j) => child(`${prefix}${first + j}`)));
     done += size;
   }
   const maxHistoryLength = Math.max(input.maxHistoryLength ?? 0, workflowInfo().historyLength);

@@ -24,5 +24,10 @@ test('bench: every scenario runs at a tiny size and produces every required key'
   const doc = mergeResults(null, results);
   const missing = REQUIRED_KEYS.filter((key) => typeof at(doc, key) !== 'number');
   expect(missing).toEqual([]);
+  // The engine's shape without its database (what bounds engine ÷ floor): paired with a floor run of its own.
+  for (const key of ['shape.k1000.childrenPerSecond', 'shape.k1000.ratioToFloor', 'shape.k1000.lastBuildSeconds']) {
+    expect(typeof at(doc, key), key).toBe('number');
+  }
   expect(toMarkdown(doc)).toContain('## Rush');
+  expect(toMarkdown(doc)).toContain("## The engine's shape without the engine");
 }, 300_000);
