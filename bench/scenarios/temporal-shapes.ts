@@ -27,6 +27,8 @@ export interface ShapeRun {
 
 export type ShapeName = 'floor' | 'naive' | 'shape';
 
+let shapeRuns = 0;
+
 const PARENTS: Record<ShapeName, string> = { floor: 'floorParent', naive: 'naiveParent', shape: 'shapeParent' };
 
 export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, rep: number): Promise<ShapeRun> {
@@ -36,7 +38,8 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
   worker.resetPeakRss();
   const server = cpuMeter(stack.serverCpuSeconds);
   const cpu = cpuMeter(worker.cpuSeconds);
-  const workflowId = `${shape}/${ctx.runId}/${k}/${rep}`;
+  // Numbered: the rush's floor and the shape scenario's floor run at the same K and repetition.
+  const workflowId = `${shape}/${ctx.runId}/${k}/${rep}/${++shapeRuns}`;
   const started = Date.now();
   // A minute of its own in the year 2000 for each shape run: its builds are found by TickTime.
   const tick = new Date(Date.UTC(2000, 0, 1) + Math.floor(Math.random() * 500_000) * 60_000).toISOString();
