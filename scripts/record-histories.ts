@@ -27,7 +27,7 @@ import { freePort } from '../src/runtime/ports.js';
 import { findTemporalCli } from '../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../src/runtime/temporal-dev-server.js';
 import { startManualTick } from '../src/runtime/tick-client.js';
-import { WORKFLOWS_PATH } from '../src/worker.js';
+import { bundleWorkflowsApart } from '../src/workflow-bundle.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 import { D, H, MIN, createTemplate, createUser, createWorkspace, plus } from '../test/orchestration/fixtures.js';
 
@@ -62,7 +62,8 @@ try {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    // The worker's own bundle (src/workflow-bundle.ts: the preloaded lifecycle core included).
+    workflowBundle: await bundleWorkflowsApart(),
     activities: createActivities({
       pool,
       log,

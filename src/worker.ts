@@ -1,9 +1,7 @@
 // Wires activities and workflows into a Temporal worker.
 import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { bundleWorkflowsApart, WORKFLOWS_PATH } from './workflow-bundle.js';
-
-export { WORKFLOWS_PATH };
+import { bundleWorkflowsApart } from './workflow-bundle.js';
 
 /**
  * Workflow runs kept in the worker's cache (sticky execution). The SDK's
@@ -22,7 +20,7 @@ export const MAX_CACHED_WORKFLOWS = 200;
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
-  /** A prebuilt bundle (tests bundle once per file); default: bundle WORKFLOWS_PATH in a child process. */
+  /** A prebuilt bundle (tests bundle once per file); default: the engine's workflows bundled in a child process (src/workflow-bundle.ts). */
   workflowBundle?: WorkflowBundle;
 }
 

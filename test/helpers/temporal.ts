@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { QUIET_LOGGER, WORKFLOW_BUNDLE_OPTIONS, WORKFLOWS_PATH } from '../../src/workflow-bundle.js';
-
-export { WORKFLOWS_PATH };
+import { QUIET_LOGGER, WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes about a second: once per test file. */
@@ -12,7 +10,6 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   bundle ??= bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: QUIET_LOGGER });
   return bundle;
 }
-
 
 export interface TestTemporal {
   address: string;
