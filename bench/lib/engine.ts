@@ -3,7 +3,8 @@
 // no tick starts a rush before the measured one), the candidate query and the
 // direct executor's per-workspace evaluation.
 import { ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { evaluateDirectly } from '../../src/engine/evaluate-directly.js';
+import { evaluateOnce } from '../../src/engine/evaluate-once.js';
+import { truncateToMinute } from '../../src/lifecycle/index.js';
 import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID } from '../../src/runtime/schedule.js';
@@ -98,6 +99,7 @@ const noTemporal = { workflow: { start: async () => undefined } } as unknown as 
 const silent = createLogger({ level: 'error', format: 'json', write: () => {} });
 
 export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, at: Date): Promise<boolean> {
-  const { result } = await evaluateDirectly({ pool, client: noTemporal, taskQueue: 'none', log: silent }, workspaceId, at);
-  return result?.status === 'applied' && result.build !== null;
+  const tick = truncateToMinute(at).toISOString();
+  const { applied } = await evaluateOnce({ pool, client: noTemporal, taskQueue: 'none', log: silent }, { workspaceId, tick, workflowId: null });
+  return applied?.status === 'applied' && applied.build !== null;
 }

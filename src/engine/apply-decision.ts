@@ -56,17 +56,20 @@ export async function applyDecision(deps: EngineDeps, input: ApplyInput): Promis
       if ((code === '40001' || code === '40P01') && attempt < SERIALIZATION_RETRIES) continue;
       throw classifyError(err);
     }
-    if (committed.result.status === 'applied' && committed.result.build) {
-      const { jobId, transition, reason } = committed.result.build;
-      await startBuild(deps.client, deps.taskQueue, jobId, {
-        build: { workspaceId: input.workspaceId, transition, reason, tick: input.tick },
-        eager: deps.eagerStart,
-      });
-    }
+    if (committed.result.status === 'applied' && committed.result.build) await handOff(deps, input, committed.result.build);
     // The transition's log line is the evaluation workflow's (src/workflows/evaluate-workspace.ts, finishOutcome):
     // with its explanation, and once, however often this activity runs.
     return committed.result;
   }
+}
+
+/** After COMMIT: the build's workflow (idempotent: `build/<jobId>`), with the build's search attributes. */
+export async function handOff(deps: EngineDeps, input: { workspaceId: string; tick: string }, build: MadeBuild): Promise<void> {
+  const { jobId, transition, reason } = build;
+  await startBuild(deps.client, deps.taskQueue, jobId, {
+    build: { workspaceId: input.workspaceId, transition, reason, tick: input.tick },
+    eager: deps.eagerStart,
+  });
 }
 
 interface Committed {

@@ -1,5 +1,6 @@
-// The first read of an evaluation, outside any transaction: the snapshot that
-// the workflow decides on (the transaction re-reads under the lock).
+// The first read of an evaluation on the two-activity path (runs started
+// without `evaluateInActivity`), outside any transaction: the snapshot that the
+// workflow decides on (the transaction re-reads under the lock).
 import { LOCKED, loadSnapshot } from '../db/load-snapshot.js';
 import type { Pool } from '../db/pool.js';
 import { snapshotToJson } from '../lifecycle/index.js';

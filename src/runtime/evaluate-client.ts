@@ -12,7 +12,7 @@ function startOptions(taskQueue: string, workspaceId: string) {
   return {
     workflowId: workspaceWorkflowId(workspaceId),
     taskQueue,
-    args: [{ workspaceId, buildCarriesSearchAttributes: true }] as [EvaluateWorkspaceInput],
+    args: [{ workspaceId, buildCarriesSearchAttributes: true, evaluateInActivity: true }] as [EvaluateWorkspaceInput],
     typedSearchAttributes: [{ key: WORKSPACE_ID, value: workspaceId }],
     staticSummary: `re-evaluate workspace ${workspaceId}`,
   };

@@ -1,7 +1,9 @@
 // One workspace, one workflow id (`workspace/<id>`): at most one evaluation of
-// a workspace runs at a time across ticks, signals and engine replicas. The
-// decision is computed here, in workflow code, so it and its explanation are
-// in the history; the reads and writes are local activities.
+// a workspace runs at a time across ticks, signals and engine replicas. An
+// evaluation is one local activity (`evaluate`: read, the core's decision, the
+// build transaction) whose result, the decision with its explanation and what
+// was written, is in the history. Runs started without `evaluateInActivity`
+// take the earlier path: two local activities, the decision made here.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ActivityFailure,
@@ -51,12 +53,20 @@ export interface EvaluateWorkspaceInput {
    * search attribute (TemporalChangeVersion), the very write this saves.
    */
   buildCarriesSearchAttributes?: boolean;
+  /**
+   * Set by every starter since the read, the decision and the transaction
+   * became one local activity (`evaluate`): one workflow activation, one
+   * local-activity dispatch and one marker event fewer per evaluation. Runs
+   * started without it read and apply in two local activities and decide in
+   * workflow code, as before, so their histories replay.
+   */
+  evaluateInActivity?: boolean;
 }
 
 // Short database work as local activities: no task-queue round trip and three
 // fewer history events per call; the dev server is the bottleneck (notes E9).
 // Database faults are retried with backoff; invalid data is not (INVALID_DATA).
-const { loadWorkspace, applyDecision } = proxyLocalActivities<Activities>({
+const { evaluate, loadWorkspace, applyDecision } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [INVALID_DATA] },
@@ -64,8 +74,13 @@ const { loadWorkspace, applyDecision } = proxyLocalActivities<Activities>({
 
 /** A decision that the transaction found stale is re-made from a fresh read, at most this many times. */
 const MAX_PASSES = 3;
-/** How long a run started without a tick waits for the message that started it. */
-const MESSAGE_WAIT = '1 minute';
+/**
+ * How long a run started without a tick waits for the message that started it
+ * before it evaluates on its own (a run started by hand). Signal- and
+ * update-with-start deliver the message in the first workflow task, so they
+ * never wait; a message that comes later is answered by an evaluation of its own.
+ */
+const MESSAGE_WAIT = '1 second';
 
 export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<EvaluationOutcome> {
   const { workspaceId } = input;
@@ -90,7 +105,8 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
     { description: 'Evaluate this workspace at the current minute; returns the decision and any build made.' },
   );
 
-  const run = (tick: string) => evaluateAt(workspaceId, tick, input.buildCarriesSearchAttributes === true);
+  const run = (tick: string) =>
+    evaluateAt(workspaceId, tick, { buildCarriesSearchAttributes: input.buildCarriesSearchAttributes === true, inActivity: input.evaluateInActivity === true });
 
   let result: EvaluationOutcome | { failure: string } | null = null;
   if (input.tick !== undefined) {
@@ -128,14 +144,30 @@ async function attempt(fn: () => Promise<EvaluationOutcome>): Promise<Evaluation
   }
 }
 
-async function evaluateAt(workspaceId: string, tick: string, buildCarriesSearchAttributes: boolean): Promise<EvaluationOutcome> {
-  const finish = (o: EvaluationOutcome) => finishOutcome(o, buildCarriesSearchAttributes);
+interface RunOptions {
+  buildCarriesSearchAttributes: boolean;
+  inActivity: boolean;
+}
+
+async function evaluateAt(workspaceId: string, tick: string, options: RunOptions): Promise<EvaluationOutcome> {
+  const finish = (o: EvaluationOutcome) => finishOutcome(o, options.buildCarriesSearchAttributes);
   const { workflowId, typedSearchAttributes } = workflowInfo();
   // A tick starts its children with TickTime set; each upsert is one more event and visibility write.
   if (typedSearchAttributes.get(TICK_TIME)?.getTime() !== new Date(tick).getTime()) {
     upsertSearchAttributes([{ key: TICK_TIME, value: new Date(tick) }]);
   }
   let outcome: EvaluationOutcome = blank(workspaceId, tick);
+  if (options.inActivity) {
+    // The read, the core's decision and the transaction in one local activity: its
+    // result (the decision with its explanation, and what was written) is the history's record.
+    const { decision, applied } = await evaluate({ workspaceId, tick, workflowId });
+    if (decision === null) return { ...outcome, kind: 'skipped', skipped: 'gone' };
+    outcome = { ...outcome, decision };
+    if (applied === null) return finish({ ...outcome, kind: 'unchanged' });
+    return finishApplied(outcome, applied, finish);
+  }
+  // Runs started before evaluateInActivity: the read and the transaction are two local
+  // activities and the decision is made here, in workflow code.
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
     const loaded = await loadWorkspace({ workspaceId, tick });
     if (loaded === null) return { ...outcome, kind: 'skipped', skipped: 'gone' };
@@ -148,14 +180,22 @@ async function evaluateAt(workspaceId: string, tick: string, buildCarriesSearchA
       log.info('decision changed before commit; deciding again', { workspaceId, tick, pass });
       continue;
     }
-    if (applied.status === 'applied' && applied.notifications > 0) await deliverInBackground(workspaceId, tick);
-    const done = finish(toOutcome(outcome, applied));
-    // A stored schedule that no longer parses is invalid data: recorded as blocked (it leaves the
-    // candidates), then this workspace's evaluation fails, once, without retries.
-    if (done.kind === 'error' && applied.status === 'applied') throw ApplicationFailure.nonRetryable(done.error!, INVALID_DATA);
-    return done;
+    return finishApplied(outcome, applied, finish);
   }
   return finish({ ...outcome, kind: 'skipped', skipped: 'decision changed' });
+}
+
+async function finishApplied(
+  outcome: EvaluationOutcome,
+  applied: ApplyResult,
+  finish: (o: EvaluationOutcome) => EvaluationOutcome,
+): Promise<EvaluationOutcome> {
+  if (applied.status === 'applied' && applied.notifications > 0) await deliverInBackground(outcome.workspaceId, outcome.tick);
+  const done = finish(toOutcome(outcome, applied));
+  // A stored schedule that no longer parses is invalid data: recorded as blocked (it leaves the
+  // candidates), then this workspace's evaluation fails, once, without retries.
+  if (done.kind === 'error' && applied.status === 'applied') throw ApplicationFailure.nonRetryable(done.error!, INVALID_DATA);
+  return done;
 }
 
 /**

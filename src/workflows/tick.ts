@@ -100,7 +100,7 @@ async function evaluateChild(workspaceId: string, T: string): Promise<Evaluation
   try {
     const child = await startChild(evaluateWorkspace, {
       workflowId: workspaceWorkflowId(workspaceId),
-      args: [{ workspaceId, tick: T, buildCarriesSearchAttributes: true }],
+      args: [{ workspaceId, tick: T, buildCarriesSearchAttributes: true, evaluateInActivity: true }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: WORKSPACE_ID, value: workspaceId },

@@ -1,14 +1,15 @@
 // SPEC §7: whatever runs twice or at once, each decision makes at most one
 // build, and the transaction's re-check wins over the first read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import { insertBuild } from '../../src/db/insert-build.js';
 import { inTransaction } from '../../src/db/pool.js';
+import { evaluateOnce } from '../../src/engine/evaluate-once.js';
 import { ensureTickSchedule } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { H, MIN, builds, createTemplate, createUser, createWorkspace, plus, type Template } from './fixtures.js';
-import { jobsSettled, startEngine, type Engine, type RunningWorker } from './harness.js';
+import { jobsSettled, quietLog, startEngine, type Engine, type RunningWorker } from './harness.js';
 
 const T = new Date('2024-03-05T18:00:00Z');
 
@@ -108,9 +109,9 @@ describe('exactly once', () => {
     const held = new Promise<void>((r) => (release = r));
     const worker = await engine.startWorker((a) => ({
       ...a,
-      async applyDecision(input) {
+      async evaluate(input) {
         if (input.tick === T.toISOString()) await held;
-        return a.applyDecision(input);
+        return a.evaluate(input);
       },
     }));
     try {
@@ -156,12 +157,12 @@ describe('exactly once', () => {
     }
   });
 
-  it('the build transaction retried after it committed (a crash after COMMIT) reports the same build', async () => {
+  it('an evaluation retried after it committed (a crash after COMMIT) reports the same build', async () => {
     let crashes = 0;
     const worker = await engine.startWorker((a) => ({
       ...a,
-      async applyDecision(input) {
-        const result = await a.applyDecision(input);
+      async evaluate(input) {
+        const result = await a.evaluate(input);
         if (crashes++ === 0) throw new Error('simulated crash after commit');
         return result;
       },
@@ -179,29 +180,64 @@ describe('exactly once', () => {
     }
   });
 
-  it("a person's build between the decision and the commit wins; the engine makes none", async () => {
+  it('a hand-off that failed after COMMIT is made by the retry, which reports the build once', async () => {
+    // The first attempt commits, then cannot start the build workflow (a namespace that does not
+    // exist stands in for an unreachable server); the retry finds its own build and hands it off.
+    const unreachable = new Client({ connection: engine.temporal.client.connection, namespace: 'no-such-namespace' });
+    let attempts = 0;
     const worker = await engine.startWorker((a) => ({
       ...a,
-      async applyDecision(input) {
-        if (input.decision.transition !== null) {
-          await inTransaction(engine.db.pool, (client) =>
-            insertBuild(client, { workspaceId: input.workspaceId, transition: 'stop', reason: 'initiator', initiatorId: owner, workflowId: null, createdAt: null }),
-          );
+      async evaluate(input) {
+        if (attempts++ === 0) {
+          return evaluateOnce({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue, log: quietLog }, input);
         }
-        return a.applyDecision(input);
+        return a.evaluate(input);
       },
     }));
     try {
       const [id] = await due(1);
       const stats = await engine.tick(T);
-      expect(stats.transitions).toEqual({});
+      expect(attempts).toBe(2);
+      expect(stats.transitions).toEqual({ 'stop/autostop': 1 });
       expect(stats.errors).toBe(0);
-      const all = await builds(engine.db.pool, id!);
-      expect(all).toHaveLength(2);
-      expect(all[1]).toMatchObject({ reason: 'initiator', workflowId: null });
+      expect(await builds(engine.db.pool, id!)).toHaveLength(2);
+      await jobsSettled(engine, [id!]);
     } finally {
       await worker.stop();
     }
+  });
+
+  it("a person's build between the decision and the commit wins; the engine makes none", async () => {
+    const [id] = await due(1);
+    // The evaluation's first read goes through this pool; right after it, a person stops the
+    // workspace, before the build transaction begins.
+    let reads = 0;
+    const pool = new Proxy(engine.db.pool, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof target.query>) => {
+          const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+          if (reads++ === 0) {
+            await inTransaction(target, (client) =>
+              insertBuild(client, { workspaceId: id!, transition: 'stop', reason: 'initiator', initiatorId: owner, workflowId: null, createdAt: null }),
+            );
+          }
+          return result;
+        };
+      },
+    });
+    const { decision, applied } = await evaluateOnce(
+      { pool, client: engine.temporal.client, taskQueue: engine.taskQueue, log: quietLog },
+      { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}` },
+    );
+    // The transaction saw the stale decision and the second pass found nothing to do.
+    expect(reads).toBe(2);
+    expect(decision).toMatchObject({ transition: null, reason: null });
+    expect(applied).toBeNull();
+    const all = await builds(engine.db.pool, id!);
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatchObject({ reason: 'initiator', workflowId: null });
   });
 
   it('rows changed between the candidate query and the transaction: the re-check wins both ways', async () => {

@@ -122,6 +122,19 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     await expect.poll(async () => (await engine.temporal.client.workflow.count(query)).count, { timeout: 10_000 }).toBe(2);
   });
 
+  it("an evaluation's history records the decision and its explanation in one local activity's result", async () => {
+    const b = (await builds(engine.db.pool, ws.autostop!)).at(-1)!;
+    const handle = engine.temporal.client.workflow.getHandle(b.workflowId!);
+    const history = await handle.fetchHistory();
+    const markers = history.events!.filter((e) => e.markerRecordedEventAttributes);
+    // Read, decision and build transaction in one local activity: one marker, one workflow task.
+    expect(markers).toHaveLength(1);
+    expect(history.events!.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+    const outcome = await handle.result();
+    expect(outcome).toMatchObject({ kind: 'transition', transition: 'stop', reason: 'autostop', buildNumber: 4 });
+    expect(outcome.decision!.explanation).toMatch(/^autostop: /);
+  });
+
   it('autostart with require_active_version builds the active version', async () => {
     const b = (await builds(engine.db.pool, ws.autostart!)).at(-1)!;
     expect(b).toMatchObject({ buildNumber: 4, transition: 'start', reason: 'autostart', createdAt: T, templateVersionId: activeVersion });

@@ -77,6 +77,23 @@ describe('re-evaluation at the current minute', () => {
     await jobsSettled(engine, [id]);
   });
 
+  it('a run started by hand with only the workspace id (the docs\' temporal CLI input) evaluates at once too', async () => {
+    // Such runs carry none of the starters' flags, so they take the path of runs recorded before them
+    // (test/histories/v1): read and transaction as two local activities, Transition/Reason on the evaluation.
+    const id = await scheduledNow(plus(now(), -2 * MIN));
+    const handle = await engine.temporal.client.workflow.start('evaluateWorkspace', {
+      workflowId: `workspace/${id}`,
+      taskQueue: engine.taskQueue,
+      args: [{ workspaceId: id }],
+      typedSearchAttributes: [{ key: WORKSPACE_ID, value: id }],
+    });
+    expect(await handle.result()).toMatchObject({ kind: 'transition', transition: 'start', reason: 'autostart', buildNumber: 2 });
+    expect(await builds(engine.db.pool, id)).toHaveLength(2);
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.markerRecordedEventAttributes)).toHaveLength(2);
+    await jobsSettled(engine, [id]);
+  });
+
   it('evaluateNow on an unknown workspace answers "gone" without failing', async () => {
     const result = await evaluateNow(engine.temporal.client, engine.taskQueue, '00000000-0000-4000-8000-000000000000');
     expect(result).toMatchObject({ decision: null, buildNumber: null, outcome: { kind: 'skipped', skipped: 'gone' } });

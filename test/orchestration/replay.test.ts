@@ -9,16 +9,27 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal.js';
 
 const DIR = fileURLToPath(new URL('../histories/', import.meta.url));
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+/**
+ * Histories of the current code, and in v1/ those recorded before the
+ * evaluation became one local activity and Transition/Reason moved to the
+ * build (runs started without `evaluateInActivity` and
+ * `buildCarriesSearchAttributes`, as by hand, still take that path).
+ */
+const files = [
+  ...readdirSync(DIR).filter((f) => f.endsWith('.json')).sort(),
+  ...readdirSync(DIR + 'v1/').filter((f) => f.endsWith('.json')).sort().map((f) => `v1/${f}`),
+];
 
 describe('recorded histories replay against the current workflow code', () => {
-  it('has one history per outcome, and a tick that continued as new', () => {
+  it('has one history per outcome, and a tick that continued as new, for the current code and for v1', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
-    for (const outcome of ['autostart', 'autostop', 'dormancy-with-build', 'dormancy-without-build', 'autodelete', 'failed-cleanup', 'no-op', 'reevaluate']) {
-      expect(names).toContain(`workspace-${outcome}`);
+    for (const prefix of ['', 'v1/']) {
+      for (const outcome of ['autostart', 'autostop', 'dormancy-with-build', 'dormancy-without-build', 'autodelete', 'failed-cleanup', 'no-op', 'reevaluate']) {
+        expect(names).toContain(`${prefix}workspace-${outcome}`);
+      }
+      expect(names).toContain(`${prefix}tick-page-1`);
+      expect(names).toContain(`${prefix}tick-page-2`);
     }
-    expect(names).toContain('tick-page-1');
-    expect(names).toContain('tick-page-2');
   });
 
   it('replays each without a determinism error', async () => {
