@@ -9,10 +9,11 @@
 // the build its earlier attempt committed — the latest build, made by this
 // workflow id at this T — reports that build again and repeats only the
 // idempotent hand-off, instead of deciding anew on the state it left.
-import { LOCKED, loadSnapshot, type LoadedWorkspace } from '../db/load-snapshot.js';
+import type { LoadedWorkspace } from '../db/load-snapshot.js';
 import { decide, type Decision, type Reason, type Transition } from '../lifecycle/index.js';
-import { applyDecision, classifyError, handOff, InvalidDataError, type EngineDeps } from './apply-decision.js';
-import { isNoop, tickAutostartCache, type ApplyResult, type DecisionJson, type MadeBuild } from './evaluation.js';
+import { applyDecision, handOff, InvalidDataError, type EngineDeps } from './apply-decision.js';
+import { isNoop, type ApplyResult, type DecisionJson, type MadeBuild } from './evaluation.js';
+import { cacheStale, readWorkspace } from './load-evaluation.js';
 
 export interface EvaluateOnceInput {
   workspaceId: string;
@@ -39,7 +40,7 @@ export async function evaluateOnce(deps: EngineDeps, input: EvaluateOnceInput): 
   const T = new Date(tick);
   let evaluation: Evaluation = { decision: null, applied: null };
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    const loaded = await read(deps, workspaceId);
+    const loaded = await readWorkspace(deps.pool, workspaceId);
     if (loaded === null) return { decision: null, applied: null };
     if (pass === 1 && input.retry) {
       const earlier = earlierCommit(loaded, workflowId, T);
@@ -48,12 +49,9 @@ export async function evaluateOnce(deps: EngineDeps, input: EvaluateOnceInput): 
         return earlier.evaluation;
       }
     }
-    const { snapshot } = loaded;
-    const decision = decideOrFail(loaded, T);
-    const stored = { nextStartAt: snapshot.workspace.nextStartAt, autostartBlocked: loaded.autostartBlocked };
-    const cacheStale = snapshot.workspace.dormantAt === null && tickAutostartCache(snapshot, stored, T) !== null;
-    if (isNoop(decision) && !cacheStale) return { decision, applied: null };
-    const applied = await applyDecision(deps, { workspaceId, tick, decision, buildNumber: snapshot.latestBuild.buildNumber, workflowId });
+    const { decision, stale } = decideOrFail(loaded, T);
+    if (isNoop(decision) && !stale) return { decision, applied: null };
+    const applied = await applyDecision(deps, { workspaceId, tick, decision, buildNumber: loaded.snapshot.latestBuild.buildNumber, workflowId });
     evaluation = { decision, applied };
     if (applied.status === 'skipped' && applied.reason === 'decision changed' && pass < MAX_PASSES) {
       deps.log.info('decision changed before commit; deciding again', { workspaceId, tick, pass });
@@ -64,20 +62,10 @@ export async function evaluateOnce(deps: EngineDeps, input: EvaluateOnceInput): 
   return evaluation;
 }
 
-/** The first read, outside any transaction. null: the workspace does not exist, has no build, or is deleted. */
-async function read(deps: EngineDeps, workspaceId: string): Promise<LoadedWorkspace | null> {
-  try {
-    const loaded = await loadSnapshot(deps.pool, workspaceId);
-    return loaded === null || loaded === LOCKED || loaded.deleted ? null : loaded;
-  } catch (err) {
-    throw classifyError(err);
-  }
-}
-
 /** A snapshot the core cannot decide on is invalid data: this workspace's evaluation fails, without retries. */
-function decideOrFail(loaded: LoadedWorkspace, T: Date): Decision {
+function decideOrFail(loaded: LoadedWorkspace, T: Date): { decision: Decision; stale: boolean } {
   try {
-    return decide(loaded.snapshot, T);
+    return { decision: decide(loaded.snapshot, T), stale: cacheStale(loaded, T) };
   } catch (err) {
     throw new InvalidDataError(`cannot decide: ${(err as Error).message}`);
   }
