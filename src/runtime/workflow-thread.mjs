@@ -304,9 +304,15 @@ function aggregationHeads(line, cutoffStackTrace) {
   };
 }
 
-/** A promise's entry in the SDK's stack store: `formatted` and `structured` as the SDK makes them, made on first read. */
+/**
+ * A promise's entry in the SDK's stack store: `formatted` and `structured` as
+ * the SDK makes them, made on first read. Until then it holds the call sites,
+ * which keep their frames' functions and receivers alive as long as the entry
+ * (until the promise settles, or the run leaves the worker's cache).
+ */
 class PromiseStack {
   #made = null;
+  #make;
   constructor(err, callsites, format, handlers, cutoffStackTrace) {
     this.#make = () => {
       handlers.currentStackTrace = undefined;
@@ -317,7 +323,6 @@ class PromiseStack {
       return { formatted: cutoffStackTrace(text.replace(FIRST_FRAME, '')), structured };
     };
   }
-  #make;
   get formatted() {
     return (this.#made ??= this.#make()).formatted;
   }

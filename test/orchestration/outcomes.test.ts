@@ -181,12 +181,12 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     expect(n.rows).toEqual([{ kind: 'autostop_reminder', dedupe_key: `reminder:${ws.reminder}:${plus(T, 20 * MIN).toISOString()}` }]);
   });
 
-  it('a NULL next_start_at is recomputed from T and does not start in that tick (§9)', async () => {
+  it('a NULL next_start_at is recomputed from T and does not start in that tick (§4.5, §9)', async () => {
     expect(await builds(engine.db.pool, ws.recompute!)).toHaveLength(1);
     expect((await workspaceRow(engine.db.pool, ws.recompute!)).nextStartAt).toEqual(plus(T, 30 * MIN));
   });
 
-  it('a blocked autostart is recorded and reported once, then leaves the candidates', async () => {
+  it('a blocked autostart is recorded and reported once, then leaves the candidates (§4.5)', async () => {
     const { pool } = engine.db;
     expect((await workspaceRow(pool, ws.blocked!)).autostartBlocked).toMatch(/no occurrence on an allowed day/);
     expect((await workspaceRow(pool, ws.unparsable!)).autostartBlocked).toMatch(/does not parse/);
