@@ -2,6 +2,7 @@
 // what the issue's targets are stated for; TINY keeps the keys and the shape
 // (the test suite runs it so the harness cannot rot); the figures it yields
 // mean nothing.
+import { DEFAULT_BATCH_SIZE, DEFAULT_PAGE_SIZE } from '../src/workflows/tick.js';
 export interface RushSize {
   /** The key in the results (`rush.k1000`), fixed whatever the actual K. */
   label: string;
@@ -14,8 +15,12 @@ export interface BenchProfile {
   rush: { workspaces: number; sizes: RushSize[] };
   /** The floor runs at every rush size; the naive shape at this one only. */
   naive: RushSize;
-  /** The engine's Temporal shape without its database, each run right after a floor run of its own. */
-  shape: RushSize;
+  /**
+   * The engine's Temporal shape without its database, each run right after a
+   * floor run of its own; `page` and `window` are the tick's candidate page
+   * and children in flight (AUTOBUILD_TICK_PAGE_SIZE, AUTOBUILD_TICK_BATCH_SIZE).
+   */
+  shape: RushSize & { page: number; window: number };
   direct: { workspaces: number; size: RushSize; concurrency: number };
   idle: { workspaces: number; queryRuns: number };
   scaling: { sizes: Array<{ label: string; workspaces: number }>; due: number; queryRuns: number };
@@ -35,7 +40,7 @@ export const FULL: BenchProfile = {
     ],
   },
   naive: { label: 'k1000', k: 1_000 },
-  shape: { label: 'k1000', k: 1_000 },
+  shape: { label: 'k1000', k: 1_000, page: DEFAULT_PAGE_SIZE, window: DEFAULT_BATCH_SIZE },
   direct: { workspaces: 100_000, size: { label: 'k1000', k: 1_000 }, concurrency: 10 },
   idle: { workspaces: 1_000_000, queryRuns: 100 },
   scaling: {
@@ -62,7 +67,7 @@ export const TINY: BenchProfile = {
     ],
   },
   naive: { label: 'k1000', k: 4 },
-  shape: { label: 'k1000', k: 4 },
+  shape: { label: 'k1000', k: 4, page: 2, window: 2 },
   direct: { workspaces: 20, size: { label: 'k1000', k: 4 }, concurrency: 10 },
   idle: { workspaces: 20, queryRuns: 5 },
   scaling: {

@@ -44,7 +44,10 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
   // A minute of its own in the year 2000 for each shape run: its builds are found by TickTime.
   const tick = new Date(Date.UTC(2000, 0, 1) + Math.floor(Math.random() * 500_000) * 60_000).toISOString();
   const batched: FloorInput = { count: k, batch: ctx.profile.floor.batch, page: ctx.profile.floor.page };
-  const args: [FloorInput] | [{ count: number }] = shape === 'naive' ? [{ count: k }] : shape === 'shape' ? [{ ...batched, tick }] : [batched];
+  // The shape pages and windows its children as the tick does.
+  const { page, window } = ctx.profile.shape;
+  const args: [FloorInput] | [{ count: number }] =
+    shape === 'naive' ? [{ count: k }] : shape === 'shape' ? [{ count: k, batch: window, page, tick }] : [batched];
   const handle = await stack.client.workflow.start(PARENTS[shape], {
     workflowId,
     taskQueue,

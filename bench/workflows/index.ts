@@ -3,10 +3,12 @@
 //   floor: a parent starting K trivial children in awaited batches of 100,
 //          each child running two trivial *local* activities (notes E9);
 //   naive: the obvious shape, all K children at once, two *regular* activities each;
-//   shape: the floor's parent and children, but each child's second local
-//          activity starts a second workflow (one local activity) the way the
-//          engine's evaluation starts its build: the engine's two workflows per
-//          transition, with its search attributes, without its database work.
+//   shape: the engine's tick and evaluations without the engine: pages of
+//          children in a sliding window (src/workflows/tick.ts), each child one
+//          local activity that starts a second workflow (one local activity)
+//          the way the engine's evaluation starts its build: the engine's two
+//          workflows per transition, with its search attributes and start
+//          options, without its database work.
 import { ParentClosePolicy, continueAsNew, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { TICK_TIME, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 import type { ShapeActivities } from './activities.js';
@@ -24,9 +26,8 @@ export async function naiveChild(): Promise<void> {
   await remote.trivial();
 }
 
-/** Stands for the evaluation: a read, then the transaction whose commit hands the build over. */
+/** Stands for the evaluation: one local activity (the engine's `evaluate`), whose commit hands the build over. */
 export async function shapeChild(input: { item: string; tick: string }): Promise<void> {
-  await local.trivial();
   await local.startShapeBuild({ workflowId: `${workflowInfo().workflowId}/build`, item: input.item, tick: input.tick });
 }
 
@@ -61,8 +62,8 @@ export async function floorParent(input: FloorInput): Promise<ParentResult> {
 
 export async function shapeParent(input: FloorInput): Promise<ParentResult> {
   const tick = input.tick!;
-  // Started as the tick starts an evaluation (src/workflows/tick.ts), awaited in batches as the floor's.
-  return batches(
+  // Started as the tick starts an evaluation (src/workflows/tick.ts), in the tick's sliding window.
+  return windowed(
     input,
     (workflowId) =>
       executeChild(shapeChild, {
@@ -76,6 +77,30 @@ export async function shapeParent(input: FloorInput): Promise<ParentResult> {
         staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
       }),
   );
+}
+
+/**
+ * The tick's loop (src/workflows/tick.ts) without its query and statistics: a
+ * page of `page` children (the tick's candidate page, a local activity here
+ * too), at most `batch` in flight, each one that ends making room for the
+ * next, then continue-as-new.
+ */
+async function windowed(input: FloorInput, child: (workflowId: string) => Promise<void>): Promise<ParentResult> {
+  const prefix = `${workflowInfo().workflowId}/`;
+  const first = input.done ?? 0;
+  const end = Math.min(input.count, first + input.page);
+  await local.trivial(); // stands for findCandidatePage
+  let next = first;
+  const lane = async () => {
+    while (next < end) await child(`${prefix}${next++}`);
+  };
+  await Promise.all(Array.from({ length: Math.min(input.batch, end - first) }, lane));
+  const maxHistoryLength = Math.max(input.maxHistoryLength ?? 0, workflowInfo().historyLength);
+  // As the tick: a full page continues as new, and the run that finds a short (or empty) page ends.
+  if (end - first === input.page) {
+    return continueAsNew<typeof shapeParent>({ ...input, done: end, continuedAsNew: (input.continuedAsNew ?? 0) + 1, maxHistoryLength });
+  }
+  return { children: end, continuedAsNew: input.continuedAsNew ?? 0, maxHistoryLength };
 }
 
 async function batches(

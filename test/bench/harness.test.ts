@@ -28,6 +28,8 @@ test('bench: every scenario runs at a tiny size and produces every required key'
   for (const key of ['shape.k1000.childrenPerSecond', 'shape.k1000.ratioToFloor', 'shape.k1000.lastBuildSeconds']) {
     expect(typeof at(doc, key), key).toBe('number');
   }
+  // It pages as the tick does (TINY: 4 children, pages of 2): two full pages continue as new, the empty third ends.
+  expect(at(doc, 'shape.k1000.continuedAsNew')).toBe(2);
   expect(toMarkdown(doc)).toContain('## Rush');
   expect(toMarkdown(doc)).toContain("## The engine's shape without the engine");
 }, 300_000);
