@@ -20,12 +20,14 @@ interface Profile {
 }
 
 const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  process.stderr.write('usage: npx tsx bench/cpuprofile.ts <file.cpuprofile> [top N]\n');
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n`);
   process.exit(2);
-}
+};
+if (!file) fail('usage: npx tsx bench/cpuprofile.ts <file.cpuprofile> [top N]');
 const top = Number(topArg ?? 30);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+if (!Number.isInteger(top) || top < 1) fail(`top N must be a positive whole number, got "${topArg}"`);
+const profile = readProfile(file!);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -64,3 +66,20 @@ const print = (title: string, m: Map<string, number>) => {
 process.stdout.write(`total ${s(total)}, idle ${s(idle)}, active ${s(active)} (percentages are of active)\n`);
 print('self', self);
 print('inclusive', inclusive);
+
+/** The profile, or a one-line error: a file that is missing or is not a `--cpu-prof` profile. */
+function readProfile(path: string): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return fail(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const p = JSON.parse(text) as Profile;
+    if (Array.isArray(p.nodes) && Array.isArray(p.samples) && Array.isArray(p.timeDeltas)) return p;
+  } catch {
+    // reported below
+  }
+  return fail(`${path} is not a V8 CPU profile (expected the JSON that node --cpu-prof writes)`);
+}

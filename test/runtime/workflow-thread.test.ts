@@ -1,8 +1,10 @@
 // src/runtime/workflow-thread.mjs, loaded by npm start's Node flags,
 // replaces Node's thread-per-call timeout of the SDK's workflow sandbox with one
-// check from the main thread, and keeps Node's source maps off there. Workflows
-// must run as before, and a workflow that never yields must still be caught:
-// the worker stops, with the reason logged.
+// check from the main thread, keeps Node's source maps off there, and formats
+// the SDK's promise stacks only when the stack-trace query reads them.
+// Workflows must run as before, the Temporal UI's stack-trace queries must
+// answer as with the SDK as it ships, and a workflow that never yields must
+// still be caught: the worker stops, with the reason logged.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startScriptNodeFlags } from '../../bench/lib/start-script.js';
