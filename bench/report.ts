@@ -9,7 +9,7 @@ import type { DirectRun } from './scenarios/direct.js';
 import type { IdleResult } from './scenarios/idle.js';
 import type { RushRun } from './scenarios/rush.js';
 import type { ScalingRun } from './scenarios/scaling.js';
-import type { ShapeRun } from './scenarios/temporal-shapes.js';
+import type { ShapeRun, ShapeVariant } from './scenarios/temporal-shapes.js';
 
 /** Raw measurements of one invocation, by scenario and size label; index = repetition − 1. */
 export interface Measurements {
@@ -20,6 +20,9 @@ export interface Measurements {
   /** The engine's Temporal shape without its database, and the floor runs each was paired with (same index). */
   shape: Record<string, ShapeRun[]>;
   shapeFloor: Record<string, ShapeRun[]>;
+  /** The shape with and without its search attributes (K of the shape), and the floor run of each repetition (same index). */
+  attributes: Partial<Record<ShapeVariant, ShapeRun[]>>;
+  attributesFloor: ShapeRun[];
   idle: IdleResult | null;
   scaling: ScalingRun[];
   seeds: Record<string, { workspaces: number; due: number; seconds: number }>;
@@ -118,6 +121,23 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
       shape[label] = { k: runs[0]!.k, ...medians(s), spread: s, runs, floorRuns };
     }
     sections.shape = shape;
+  }
+
+  if (m.attributesFloor.length) {
+    // Each variant against the floor run of its repetition, and against the shape as the engine runs it (`engine`) in the same repetition.
+    const floorRuns = m.attributesFloor;
+    const engine = m.attributes.engine ?? [];
+    const variants: Record<string, unknown> = {};
+    for (const [name, runs] of Object.entries(m.attributes)) {
+      const s = spreadOf(runs, ['childrenPerSecond', 'serverCpuMsPerChild', 'workerCpuMsPerChild', 'lastBuildSeconds']);
+      s.ratioToFloor = spread(runs.map((r, i) => ratio(r.childrenPerSecond, floorRuns[i]?.childrenPerSecond)));
+      s.ratioToEngineShape = spread(runs.map((r, i) => ratio(r.childrenPerSecond, engine[i]?.childrenPerSecond)));
+      variants[name] = { ...medians(s), spread: s, runs };
+    }
+    const floor = spread(floorRuns.map((r) => r.childrenPerSecond));
+    sections.attributes = {
+      [meta.profile.shape.label]: { k: floorRuns[0]!.k, floorChildrenPerSecond: floor.median, spread: { floorChildrenPerSecond: floor }, floorRuns, variants },
+    };
   }
 
   if (Object.keys(m.direct).length) {
@@ -402,6 +422,28 @@ export function toMarkdown(doc: Results): string {
       ['peak worker RSS (MB)', 'peakRssMb'],
     ]);
     lines.push('');
+  }
+  const attributes = doc.attributes as Record<string, Record<string, unknown>> | undefined;
+  if (attributes) {
+    lines.push(
+      "## The shape with and without its search attributes (`npm run bench -- attributes`)",
+      '',
+      "The shape above as the engine runs it (`engine`: the evaluations start with WorkspaceId, TickTime and a static summary, " +
+        'the builds with WorkspaceId, Transition, Reason and TickTime), without the evaluations\' attributes and summary, without ' +
+        "the builds' attributes, and without either (`none`). Each repetition runs a floor and then the four in turn, starting " +
+        'one further along at each repetition.',
+      '',
+    );
+    for (const [label, a] of Object.entries(attributes)) {
+      lines.push(`K = ${fmt(a.k)} (${label}); floor ${cell(a, 'floorChildrenPerSecond')} children/s`, '');
+      lines.push('| variant | transitions / s | ÷ floor | ÷ engine\'s shape (same repetition) | server CPU ms / transition | worker CPU ms / transition |', '|---|---|---|---|---|---|');
+      for (const [name, v] of Object.entries(a.variants as Record<string, Record<string, unknown>>)) {
+        lines.push(
+          `| ${name} | ${cell(v, 'childrenPerSecond')} | ${cell(v, 'ratioToFloor')} | ${cell(v, 'ratioToEngineShape')} | ${cell(v, 'serverCpuMsPerChild')} | ${cell(v, 'workerCpuMsPerChild')} |`,
+        );
+      }
+      lines.push('');
+    }
   }
   const idle = doc.idle as Record<string, unknown> | undefined;
   if (idle) {

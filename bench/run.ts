@@ -6,7 +6,9 @@
 // `rush` includes its same-run references: the floor, the naive shape and the
 // direct executor. `shape` pairs a floor run with the engine's Temporal shape
 // (two workflows per transition, no database): about the most engine ÷ floor
-// can be. Importable: runBench() is what the test suite calls.
+// can be. `attributes` (run only when named) pairs a floor run with the shape
+// with and without its search attributes. Importable: runBench() is what the
+// test suite calls.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -23,10 +25,12 @@ import { runDirect } from './scenarios/direct.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRush } from './scenarios/rush.js';
 import { prepareScaling, runScaling } from './scenarios/scaling.js';
-import { runShape } from './scenarios/temporal-shapes.js';
+import { runShape, SHAPE_VARIANTS, type ShapeVariant } from './scenarios/temporal-shapes.js';
 
-export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'idle', 'scaling'] as const;
+export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+/** What `npm run bench` runs with no scenario named: all but `attributes`, an experiment on the shape rather than a figure of issue 8. */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'attributes');
 
 export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
 
@@ -41,7 +45,7 @@ export interface RunBenchOptions {
 
 export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
   const profile = opts.profile ?? FULL;
-  const wanted = new Set<ScenarioName>(opts.scenarios?.length ? opts.scenarios : SCENARIOS);
+  const wanted = new Set<ScenarioName>(opts.scenarios?.length ? opts.scenarios : DEFAULT_SCENARIOS);
   if (wanted.has('rush')) for (const s of ['floor', 'naive', 'direct'] as const) wanted.add(s);
   const progress = opts.progress ?? createProgress();
   const startedAt = new Date();
@@ -54,7 +58,7 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     await stack.stop();
   };
   interrupted = cleanup;
-  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, shape: {}, shapeFloor: {}, idle: null, scaling: [], seeds: ctx.seeds };
+  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, shape: {}, shapeFloor: {}, attributes: {}, attributesFloor: [], idle: null, scaling: [], seeds: ctx.seeds };
   const push = <T>(into: Record<string, T[]>, label: string, run: T) => (into[label] ??= []).push(run);
   try {
     const versions = await stack.versions();
@@ -97,6 +101,22 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
           `shape ${label} rep ${rep}: ${s.childrenPerSecond.toFixed(1)} transitions/s against a floor of ` +
             `${f.childrenPerSecond.toFixed(1)} children/s (÷ ${(s.childrenPerSecond / f.childrenPerSecond).toFixed(3)})`,
         );
+      }
+      if (wanted.has('attributes')) {
+        // A floor run, then each variant of the shape, starting one further along the list at each
+        // repetition so that no variant always runs first (right after the floor) or last.
+        const { k } = profile.shape;
+        const f = await runShape(ctx, 'floor', k, rep);
+        m.attributesFloor.push(f);
+        const variants = Object.keys(SHAPE_VARIANTS) as ShapeVariant[];
+        const turn = (rep - 1) % variants.length;
+        const line: string[] = [];
+        for (const v of [...variants.slice(turn), ...variants.slice(0, turn)]) {
+          const r = await runShape(ctx, 'shape', k, rep, v);
+          (m.attributes[v] ??= [])[rep - 1] = r;
+          line.push(`${v} ÷ ${(r.childrenPerSecond / f.childrenPerSecond).toFixed(3)}`);
+        }
+        progress.log(`attributes rep ${rep}: floor ${f.childrenPerSecond.toFixed(1)} children/s; shape ${line.join(', ')}`);
       }
     }
     if (wanted.has('idle')) {
@@ -175,7 +195,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data] [--out DIR]\n` +
         `              [--worker-env NAME=VALUE]… [--worker-node-arg=--cpu-prof]…   (the engine's worker, for experiments)\n` +
-        `scenarios: ${SCENARIOS.join(', ')} (default: all; rush includes floor, naive and direct)\n`,
+        `scenarios: ${SCENARIOS.join(', ')} (default: all but attributes; rush includes floor, naive and direct)\n`,
     );
     return;
   }

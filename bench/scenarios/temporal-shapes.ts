@@ -27,13 +27,27 @@ export interface ShapeRun {
 
 export type ShapeName = 'floor' | 'naive' | 'shape';
 
+/**
+ * The `attributes` scenario: the shape with and without the search attributes
+ * (and the evaluation's static summary) that the engine's two workflows start
+ * with (docs/orchestration.md, "Visibility"): what they cost in rate.
+ */
+export const SHAPE_VARIANTS = {
+  engine: { evaluationAttributes: true, buildAttributes: true },
+  'no-evaluation-attributes': { evaluationAttributes: false, buildAttributes: true },
+  'no-build-attributes': { evaluationAttributes: true, buildAttributes: false },
+  none: { evaluationAttributes: false, buildAttributes: false },
+} as const;
+export type ShapeVariant = keyof typeof SHAPE_VARIANTS;
+
 let shapeRuns = 0;
 
 const PARENTS: Record<ShapeName, string> = { floor: 'floorParent', naive: 'naiveParent', shape: 'shapeParent' };
 
-export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, rep: number): Promise<ShapeRun> {
+export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, rep: number, variant: ShapeVariant = 'engine'): Promise<ShapeRun> {
   const { stack, progress } = ctx;
-  progress.update(`${shape} k=${k} rep ${rep}: starting`);
+  const name = variant === 'engine' ? shape : `${shape} (${variant})`;
+  progress.update(`${name} k=${k} rep ${rep}: starting`);
   const { worker, taskQueue } = await ctx.benchWorker();
   worker.resetPeakRss();
   const server = cpuMeter(stack.serverCpuSeconds);
@@ -47,13 +61,13 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
   // The shape pages and windows its children as the tick does.
   const { page, window } = ctx.profile.shape;
   const args: [FloorInput] | [{ count: number }] =
-    shape === 'naive' ? [{ count: k }] : shape === 'shape' ? [{ count: k, batch: window, page, tick }] : [batched];
+    shape === 'naive' ? [{ count: k }] : shape === 'shape' ? [{ count: k, batch: window, page, tick, ...SHAPE_VARIANTS[variant] }] : [batched];
   const handle = await stack.client.workflow.start(PARENTS[shape], {
     workflowId,
     taskQueue,
     args,
   });
-  const ticker = setInterval(() => progress.update(`${shape} k=${k} rep ${rep}: ${seconds(started).toFixed(0)} s`), 500);
+  const ticker = setInterval(() => progress.update(`${name} k=${k} rep ${rep}: ${seconds(started).toFixed(0)} s`), 500);
   let result: ParentResult;
   let elapsed: number;
   let lastBuildSeconds: number | undefined;
@@ -61,7 +75,7 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
     result = (await handle.result()) as ParentResult;
     // The rate counts children (each handed its build over before it completed), as the engine's counts commits.
     elapsed = seconds(started);
-    if (shape === 'shape') lastBuildSeconds = await buildsDone(ctx, tick, k, started);
+    if (shape === 'shape') lastBuildSeconds = await buildsDone(ctx, SHAPE_VARIANTS[variant].buildAttributes ? { tick } : { workflowId }, k, started);
   } finally {
     clearInterval(ticker);
   }
@@ -82,12 +96,22 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
   };
 }
 
-/** Seconds from `started` until all k builds of a shape run completed (its children finish first; builds may trail). */
-async function buildsDone(ctx: BenchContext, tick: string, k: number, started: number): Promise<number> {
-  // Equality on a Datetime search attribute matches nothing on the dev server's SQLite visibility; a range does.
-  const t = new Date(tick).getTime();
-  const range = `'${new Date(t - 1000).toISOString()}' AND '${new Date(t + 1000).toISOString()}'`;
-  const query = `WorkflowType = 'shapeBuild' AND TickTime BETWEEN ${range} AND ExecutionStatus = 'Completed'`;
+/**
+ * Seconds from `started` until all k builds of a shape run completed (its
+ * children finish first; builds may trail). Found by their TickTime, or, when
+ * they start without search attributes, by the parent's workflow id, which
+ * prefixes their own.
+ */
+async function buildsDone(ctx: BenchContext, by: { tick: string } | { workflowId: string }, k: number, started: number): Promise<number> {
+  let which: string;
+  if ('tick' in by) {
+    // Equality on a Datetime search attribute matches nothing on the dev server's SQLite visibility; a range does.
+    const t = new Date(by.tick).getTime();
+    which = `TickTime BETWEEN '${new Date(t - 1000).toISOString()}' AND '${new Date(t + 1000).toISOString()}'`;
+  } else {
+    which = `WorkflowId STARTS_WITH '${by.workflowId}/'`;
+  }
+  const query = `WorkflowType = 'shapeBuild' AND ${which} AND ExecutionStatus = 'Completed'`;
   for (;;) {
     const at = seconds(started);
     const { count } = await ctx.stack.client.workflow.count(query);

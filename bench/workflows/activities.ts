@@ -13,6 +13,8 @@ export interface ShapeBuildStart {
   item: string;
   /** Stands for T: the engine's TickTime search attribute, unique per shape run. */
   tick: string;
+  /** The `attributes` scenario's variants only: false starts it without the build's search attributes. */
+  attributes?: boolean;
 }
 
 /**
@@ -28,12 +30,14 @@ export function createShapeActivities(client: Client, taskQueue: string) {
         taskQueue,
         workflowIdConflictPolicy: 'USE_EXISTING',
         requestEagerStart: true,
-        typedSearchAttributes: [
-          { key: WORKSPACE_ID, value: s.item },
-          { key: TRANSITION, value: 'start' },
-          { key: REASON, value: 'autostart' },
-          { key: TICK_TIME, value: new Date(s.tick) },
-        ],
+        ...(s.attributes !== false && {
+          typedSearchAttributes: [
+            { key: WORKSPACE_ID, value: s.item },
+            { key: TRANSITION, value: 'start' },
+            { key: REASON, value: 'autostart' },
+            { key: TICK_TIME, value: new Date(s.tick) },
+          ],
+        }),
       });
     },
   };

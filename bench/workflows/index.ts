@@ -8,7 +8,8 @@
 //          local activity that starts a second workflow (one local activity)
 //          the way the engine's evaluation starts its build: the engine's two
 //          workflows per transition, with its search attributes and start
-//          options, without its database work.
+//          options, without its database work. The `attributes` scenario runs
+//          it without the evaluation's or the build's search attributes too.
 import { ParentClosePolicy, continueAsNew, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { TICK_TIME, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 import type { ShapeActivities } from './activities.js';
@@ -27,8 +28,9 @@ export async function naiveChild(): Promise<void> {
 }
 
 /** Stands for the evaluation: one local activity (the engine's `evaluate`), whose commit hands the build over. */
-export async function shapeChild(input: { item: string; tick: string }): Promise<void> {
-  await local.startShapeBuild({ workflowId: `${workflowInfo().workflowId}/build`, item: input.item, tick: input.tick });
+export async function shapeChild(input: { item: string; tick: string; buildAttributes?: boolean }): Promise<void> {
+  const { item, tick, buildAttributes } = input;
+  await local.startShapeBuild({ workflowId: `${workflowInfo().workflowId}/build`, item, tick, attributes: buildAttributes });
 }
 
 /** Stands for the build with a quick provisioner: one local activity. */
@@ -47,6 +49,10 @@ export interface FloorInput {
   maxHistoryLength?: number;
   /** The shape scenario's runs only: T, ISO-8601, unique per run (the TickTime of its children and builds). */
   tick?: string;
+  /** The `attributes` scenario's variants only: false leaves out the children's search attributes and summary. */
+  evaluationAttributes?: boolean;
+  /** The `attributes` scenario's variants only: false leaves out the builds' search attributes. */
+  buildAttributes?: boolean;
 }
 
 export interface ParentResult {
@@ -68,13 +74,15 @@ export async function shapeParent(input: FloorInput): Promise<ParentResult> {
     (workflowId) =>
       executeChild(shapeChild, {
         workflowId,
-        args: [{ item: workflowId, tick }],
+        args: [{ item: workflowId, tick, buildAttributes: input.buildAttributes }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: WORKSPACE_ID, value: workflowId },
-          { key: TICK_TIME, value: new Date(tick) },
-        ],
-        staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
+        ...(input.evaluationAttributes !== false && {
+          typedSearchAttributes: [
+            { key: WORKSPACE_ID, value: workflowId },
+            { key: TICK_TIME, value: new Date(tick) },
+          ],
+          staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
+        }),
       }),
   );
 }

@@ -30,6 +30,14 @@ test('bench: every scenario runs at a tiny size and produces every required key'
   }
   // It pages as the tick does (TINY: 4 children, pages of 2): two full pages continue as new, the empty third ends.
   expect(at(doc, 'shape.k1000.continuedAsNew')).toBe(2);
+  // The shape with and without its search attributes: every variant, each against the floor and the engine's shape.
+  for (const variant of ['engine', 'no-evaluation-attributes', 'no-build-attributes', 'none']) {
+    for (const field of ['childrenPerSecond', 'ratioToFloor', 'ratioToEngineShape', 'lastBuildSeconds']) {
+      const key = `attributes.k1000.variants.${variant}.${field}`;
+      expect(typeof at(doc, key), key).toBe('number');
+    }
+  }
   expect(toMarkdown(doc)).toContain('## Rush');
+  expect(toMarkdown(doc)).toContain('## The shape with and without its search attributes');
   expect(toMarkdown(doc)).toContain("## The engine's shape without the engine");
 }, 300_000);
