@@ -206,10 +206,39 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
   };
 }
 
-/** Merges this invocation's sections into an earlier results document (a single-scenario run keeps the others). */
+/** The sections of a results document that scenarios measure (the rest describes the run). */
+export const SECTIONS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'seed'] as const;
+
+/** Which run measured a section: its command, start and machine. */
+export interface Provenance {
+  command: string;
+  startedAt: string;
+  cpuModel: string | null;
+  repetitions: number;
+}
+
+function provenanceOf(doc: Results): Provenance {
+  const machine = doc.machine as { cpuModel?: string } | undefined;
+  return { command: String(doc.command), startedAt: String(doc.startedAt), cpuModel: machine?.cpuModel ?? null, repetitions: Number(doc.repetitions) };
+}
+
+/**
+ * Merges this invocation's sections into an earlier results document (a
+ * single-scenario run keeps the others). `measuredBy` records, per section,
+ * the run that measured it: the document's own command, time and machine are
+ * the latest run's, and a kept section may come from another run, or another
+ * machine.
+ */
 export function mergeResults(previous: Results | null, next: Results): Results {
   const merged: Results = { ...(previous ?? {}), ...next };
   if (!next.engineEnv) delete merged.engineEnv; // an experiment's overrides belong to its own run only
+  const before = (previous?.measuredBy ?? {}) as Record<string, Provenance>;
+  const measuredBy: Record<string, Provenance> = {};
+  for (const section of SECTIONS) {
+    if (next[section] !== undefined) measuredBy[section] = provenanceOf(next);
+    else if (previous?.[section] !== undefined) measuredBy[section] = before[section] ?? provenanceOf(previous);
+  }
+  merged.measuredBy = measuredBy;
   merged.targets = evaluateTargets(merged);
   return merged;
 }
@@ -330,6 +359,21 @@ export function toMarkdown(doc: Results): string {
         `Temporal CLI ${v.temporalCli ?? '?'} (server ${v.temporalServer ?? '?'}, SQLite file + WAL), PostgreSQL ${v.postgres}.`,
       '',
     );
+  }
+  // Sections kept from other runs (a run of some scenarios keeps the rest): say which run measured them.
+  const measuredBy = (doc.measuredBy ?? {}) as Record<string, Provenance>;
+  const others = new Map<string, { p: Provenance; sections: string[] }>();
+  for (const [section, p] of Object.entries(measuredBy)) {
+    if (p.command === doc.command && p.startedAt === doc.startedAt) continue;
+    const key = `${p.command}\u0000${p.startedAt}`;
+    (others.get(key) ?? others.set(key, { p, sections: [] }).get(key)!).sections.push(section);
+  }
+  if (others.size) {
+    lines.push('Sections measured by earlier runs:', '');
+    for (const { p, sections } of others.values()) {
+      lines.push(`- ${sections.map((x) => `\`${x}\``).join(', ')}: \`${p.command}\`, started ${p.startedAt}, ${p.repetitions} repetition(s), on ${p.cpuModel ?? 'an unrecorded CPU'}.`);
+    }
+    lines.push('');
   }
   if (doc.engineEnv) {
     lines.push(`**Experiment:** the engine's worker ran with ${Object.entries(doc.engineEnv as Record<string, string>).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`, '');
