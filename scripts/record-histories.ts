@@ -86,11 +86,20 @@ try {
     const ws = {
       autostop: await createWorkspace(pool, { ...base, build: { ...running, deadline: plus(T, -MIN) } }),
       autostart: await createWorkspace(pool, { ...base, autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped }),
-      'failed-cleanup': await createWorkspace(pool, { ...base, template: failure, build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) } }),
+      'failed-cleanup': await createWorkspace(pool, {
+        ...base,
+        template: failure,
+        build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) },
+      }),
       'dormancy-with-build': await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: running }),
       'dormancy-without-build': await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: stopped }),
       autodelete: await createWorkspace(pool, {
-        ...base, template: dormancy, lastUsedAt: plus(T, -60 * D), dormantAt: plus(T, -31 * D), deletingAt: plus(T, -D), build: stopped,
+        ...base,
+        template: dormancy,
+        lastUsedAt: plus(T, -60 * D),
+        dormantAt: plus(T, -31 * D),
+        deletingAt: plus(T, -D),
+        build: stopped,
       }),
       'no-op': await createWorkspace(pool, { ...base, autostartSchedule: '30 9 * * *', build: stopped }),
       'invalid-schedule': await createWorkspace(pool, { ...base, autostartSchedule: '0 9 * * 7', build: stopped }),
@@ -100,7 +109,10 @@ try {
     console.log('tick', JSON.stringify({ transitions: stats.transitions, continuedAsNew: stats.continuedAsNew, errors: stats.errors }));
 
     const reevaluated = await createWorkspace(pool, {
-      ...base, autostartSchedule: '* * * * *', nextStartAt: plus(new Date(), -2 * MIN), build: { transition: 'stop', createdAt: plus(new Date(), -D) },
+      ...base,
+      autostartSchedule: '* * * * *',
+      nextStartAt: plus(new Date(), -2 * MIN),
+      build: { transition: 'stop', createdAt: plus(new Date(), -D) },
     });
     const answer = await evaluateNow(client, taskQueue, reevaluated);
     console.log('evaluateNow', JSON.stringify({ decision: answer.decision?.transition, buildNumber: answer.buildNumber }));

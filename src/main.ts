@@ -36,8 +36,16 @@ await runMain(async () => {
     const client = new Client({ connection, namespace });
     const notificationSink = createSink(config.notifications, log.child({ component: 'notifications' }));
     const worker = await createWorker({
-      connection, namespace, taskQueue: config.taskQueue, pool, log, client, eagerStart: true,
-      provisioning: config.provisioning, notifications: config.notifications, notificationSink,
+      connection,
+      namespace,
+      taskQueue: config.taskQueue,
+      pool,
+      log,
+      client,
+      eagerStart: true,
+      provisioning: config.provisioning,
+      notifications: config.notifications,
+      notificationSink,
     });
     const schedule = await ensureTickSchedule(client, config.taskQueue, config.tick);
     log.info(`tick schedule ${schedule}`, { scheduleId: TICK_SCHEDULE_ID, ...config.tick });
@@ -56,8 +64,13 @@ await runMain(async () => {
     });
     // Recovery sweep (no job stays pending) and outbox sweep (no notification is lost).
     const background = startBackgroundTasks({
-      pool, client, taskQueue: config.taskQueue, log, provisioning: config.provisioning,
-      notifications: config.notifications, sink: notificationSink,
+      pool,
+      client,
+      taskQueue: config.taskQueue,
+      log,
+      provisioning: config.provisioning,
+      notifications: config.notifications,
+      sink: notificationSink,
     });
     try {
       await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain

@@ -24,9 +24,7 @@ const services = compose.services;
 
 describe('docker-compose.yml', () => {
   it('has Temporal on PostgreSQL, the Temporal UI, the project database and the worker', () => {
-    expect(Object.keys(services)).toEqual(
-      expect.arrayContaining(['temporal-db', 'app-db', 'temporal', 'temporal-ui', 'worker']),
-    );
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['temporal-db', 'app-db', 'temporal', 'temporal-ui', 'worker']));
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
     expect(services.worker!.build).toBe('.');
   });
@@ -59,7 +57,7 @@ describe('docker-compose.yml', () => {
     expect(services['app-db']!.volumes).toContain('app-db:/var/lib/postgresql/data');
   });
 
-  it("sets only variables the configuration module reads on the worker, pointing at the compose services", () => {
+  it('sets only variables the configuration module reads on the worker, pointing at the compose services', () => {
     const env = services.worker!.environment!;
     const known = configVariables();
     for (const name of Object.keys(env)) expect(known, `${name} is not read by src/runtime/config.ts`).toContain(name);

@@ -100,6 +100,9 @@ const silent = createLogger({ level: 'error', format: 'json', write: () => {} })
 
 export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, at: Date): Promise<boolean> {
   const tick = truncateToMinute(at).toISOString();
-  const { applied } = await evaluateOnce({ pool, client: noTemporal, taskQueue: 'none', log: silent }, { workspaceId, tick, workflowId: null });
+  const { applied } = await evaluateOnce(
+    { pool, client: noTemporal, taskQueue: 'none', log: silent },
+    { workspaceId, tick, workflowId: null },
+  );
   return applied?.status === 'applied' && applied.build !== null;
 }

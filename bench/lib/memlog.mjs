@@ -18,7 +18,10 @@ function smaps() {
   return { anon: kb('Anonymous') / 1024, file: (kb('Rss') - kb('Anonymous')) / 1024 };
 }
 
-const format = (sample) => Object.entries(sample).map(([k, v]) => `${k}=${Math.round(v)}`).join(' ');
+const format = (sample) =>
+  Object.entries(sample)
+    .map(([k, v]) => `${k}=${Math.round(v)}`)
+    .join(' ');
 
 setInterval(() => {
   const m = process.memoryUsage();

@@ -57,7 +57,9 @@ function childPids(pid: number): number[] {
 
 function statusKb(pid: number, field: string): number | null {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(field + ':'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(field + ':'));
     return line ? Number(line.split(/\s+/)[1]) : null;
   } catch {
     return null;

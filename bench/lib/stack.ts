@@ -202,7 +202,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       for (const w of workers) await w.stop();
       await Promise.all([...starting].map((child) => endChild(child)));
     });
-    const baseEnv = (extra: Record<string, string>) => workerEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: namespace, ...extra });
+    const baseEnv = (extra: Record<string, string>) =>
+      workerEnv({ TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: namespace, ...extra });
     let workerCount = 0;
 
     const stack: Stack = {

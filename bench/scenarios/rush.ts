@@ -200,7 +200,13 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
       tickContinuedAsNew: Math.max(0, runs.count - 1),
       tickHistoryLength: runs.maxHistoryLength,
       tickStats: stats
-        ? { candidates: stats.candidates, transitions: stats.transitions, unchanged: stats.unchanged, errors: stats.errors, skipped: stats.skipped }
+        ? {
+            candidates: stats.candidates,
+            transitions: stats.transitions,
+            unchanged: stats.unchanged,
+            errors: stats.errors,
+            skipped: stats.skipped,
+          }
         : null,
       tickKind: tick.kind,
       overlappingTicks: overlapping.size,

@@ -44,7 +44,13 @@ let shapeRuns = 0;
 
 const PARENTS: Record<ShapeName, string> = { floor: 'floorParent', naive: 'naiveParent', shape: 'shapeParent' };
 
-export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, rep: number, variant: ShapeVariant = 'engine'): Promise<ShapeRun> {
+export async function runShape(
+  ctx: BenchContext,
+  shape: ShapeName,
+  k: number,
+  rep: number,
+  variant: ShapeVariant = 'engine',
+): Promise<ShapeRun> {
   const { stack, progress } = ctx;
   const name = variant === 'engine' ? shape : `${shape} (${variant})`;
   progress.update(`${name} k=${k} rep ${rep}: starting`);
@@ -61,7 +67,11 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
   // The shape pages and windows its children as the tick does.
   const { page, window } = ctx.profile.shape;
   const args: [FloorInput] | [{ count: number }] =
-    shape === 'naive' ? [{ count: k }] : shape === 'shape' ? [{ count: k, batch: window, page, tick, ...SHAPE_VARIANTS[variant] }] : [batched];
+    shape === 'naive'
+      ? [{ count: k }]
+      : shape === 'shape'
+        ? [{ count: k, batch: window, page, tick, ...SHAPE_VARIANTS[variant] }]
+        : [batched];
   const handle = await stack.client.workflow.start(PARENTS[shape], {
     workflowId,
     taskQueue,
@@ -75,7 +85,8 @@ export async function runShape(ctx: BenchContext, shape: ShapeName, k: number, r
     result = (await handle.result()) as ParentResult;
     // The rate counts children (each handed its build over before it completed), as the engine's counts commits.
     elapsed = seconds(started);
-    if (shape === 'shape') lastBuildSeconds = await buildsDone(ctx, SHAPE_VARIANTS[variant].buildAttributes ? { tick } : { workflowId }, k, started);
+    if (shape === 'shape')
+      lastBuildSeconds = await buildsDone(ctx, SHAPE_VARIANTS[variant].buildAttributes ? { tick } : { workflowId }, k, started);
   } finally {
     clearInterval(ticker);
   }

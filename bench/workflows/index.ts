@@ -69,21 +69,19 @@ export async function floorParent(input: FloorInput): Promise<ParentResult> {
 export async function shapeParent(input: FloorInput): Promise<ParentResult> {
   const tick = input.tick!;
   // Started as the tick starts an evaluation (src/workflows/tick.ts), in the tick's sliding window.
-  return windowed(
-    input,
-    (workflowId) =>
-      executeChild(shapeChild, {
-        workflowId,
-        args: [{ item: workflowId, tick, buildAttributes: input.buildAttributes }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        ...(input.evaluationAttributes !== false && {
-          typedSearchAttributes: [
-            { key: WORKSPACE_ID, value: workflowId },
-            { key: TICK_TIME, value: new Date(tick) },
-          ],
-          staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
-        }),
+  return windowed(input, (workflowId) =>
+    executeChild(shapeChild, {
+      workflowId,
+      args: [{ item: workflowId, tick, buildAttributes: input.buildAttributes }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      ...(input.evaluationAttributes !== false && {
+        typedSearchAttributes: [
+          { key: WORKSPACE_ID, value: workflowId },
+          { key: TICK_TIME, value: new Date(tick) },
+        ],
+        staticSummary: `evaluate workspace ${workflowId} at ${tick}`,
       }),
+    }),
   );
 }
 
@@ -111,10 +109,7 @@ async function windowed(input: FloorInput, child: (workflowId: string) => Promis
   return { children: end, continuedAsNew: input.continuedAsNew ?? 0, maxHistoryLength };
 }
 
-async function batches(
-  input: FloorInput,
-  child: (workflowId: string) => Promise<void>,
-): Promise<ParentResult> {
+async function batches(input: FloorInput, child: (workflowId: string) => Promise<void>): Promise<ParentResult> {
   const prefix = `${workflowInfo().workflowId}/`;
   let done = input.done ?? 0;
   const end = Math.min(input.count, done + input.page);

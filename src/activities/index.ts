@@ -11,12 +11,7 @@ import { createTickActivities } from './tick.js';
 import { createProvisioner } from '../builds/create-provisioner.js';
 import type { Provisioner } from '../builds/provisioner.js';
 import { createSink, type NotificationSink } from '../notifications/sinks.js';
-import {
-  loadNotificationConfig,
-  loadProvisioningConfig,
-  type NotificationConfig,
-  type ProvisioningConfig,
-} from '../runtime/config.js';
+import { loadNotificationConfig, loadProvisioningConfig, type NotificationConfig, type ProvisioningConfig } from '../runtime/config.js';
 
 export interface ActivityDeps {
   pool: Pool;

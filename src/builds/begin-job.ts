@@ -4,9 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { findJob, startJobToRun, type ProvisionJobRow } from '../db/sql/provisioner-jobs.js';
 import type { JobStatus } from '../lifecycle/index.js';
 
-export type BeginResult =
-  | { run: true; workspaceId: string; job: ProvisionJobRow }
-  | { run: false; status: JobStatus | 'missing' };
+export type BeginResult = { run: true; workspaceId: string; job: ProvisionJobRow } | { run: false; status: JobStatus | 'missing' };
 
 /**
  * One statement when the job runs (the common case): the update and the read

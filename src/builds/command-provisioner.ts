@@ -58,7 +58,9 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
         const stop = (why: 'timeout' | 'canceled') => {
           if (stopped !== null || settled) return;
           stopped = why;
-          output(`\n[autobuild] ${why === 'timeout' ? `timed out after ${formatDuration(timeoutMs)}` : 'canceled'}: stopping the command\n`);
+          output(
+            `\n[autobuild] ${why === 'timeout' ? `timed out after ${formatDuration(timeoutMs)}` : 'canceled'}: stopping the command\n`,
+          );
           killGroup('SIGTERM');
           setTimeout(() => killGroup('SIGKILL'), killGraceMs).unref();
         };
@@ -88,7 +90,8 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
         // 'close' waits for stdout/stderr to end; a background process the command left
         // holding them must not keep the job open, so 'exit' settles it shortly after.
         const settle = (code: number | null, sig: NodeJS.Signals | null) => {
-          if (stopped === 'timeout') return finish({ ok: false, error: `provisioner command timed out after ${formatDuration(timeoutMs)} and was killed` });
+          if (stopped === 'timeout')
+            return finish({ ok: false, error: `provisioner command timed out after ${formatDuration(timeoutMs)} and was killed` });
           if (stopped === 'canceled') return finish({ ok: false, error: 'canceled' });
           if (code === 0) return finish({ ok: true });
           const how = code !== null ? `exited with code ${code}` : `was killed by ${sig}`;
@@ -102,6 +105,9 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
 }
 
 function lastLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
   return lines.slice(-STDERR_TAIL_LINES).join('\n').slice(-STDERR_TAIL_CHARS);
 }

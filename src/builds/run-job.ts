@@ -72,13 +72,24 @@ export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext
   };
   const timer = setInterval(() => void tick(), deps.heartbeatIntervalMs);
   // A quick provisioner's whole build is one line at info ('build job completed'); a long one's start is news too.
-  const starting = { jobId, provisioner: provisioner.name, transition: job.transition, workspace: job.workspace.name, attempt: ctx.attempt };
+  const starting = {
+    jobId,
+    provisioner: provisioner.name,
+    transition: job.transition,
+    workspace: job.workspace.name,
+    attempt: ctx.attempt,
+  };
   if (provisioner.quick) log.debug('provisioning', starting);
   else log.info('provisioning', starting);
   try {
     const result = await provisioner.provision(
       { ...job, attempt: ctx.attempt },
-      { signal: stop.signal, output: (text) => { pending = (pending + text).slice(-JOB_LOG_LIMIT); } },
+      {
+        signal: stop.signal,
+        output: (text) => {
+          pending = (pending + text).slice(-JOB_LOG_LIMIT);
+        },
+      },
     );
     if (stop.signal.aborted) return { kind: 'canceled' };
     return result.ok ? { kind: 'succeeded' } : { kind: 'failed', error: result.error };

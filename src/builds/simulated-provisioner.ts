@@ -23,7 +23,9 @@ export function simulatedProvisioner({ durationMs, failureRate, pool, random = M
     quick: durationMs <= QUICK_LIMIT_MS,
     async provision(job, { signal, output }) {
       const who = `${job.owner.username}/${job.workspace.name}`;
-      output(`simulated ${job.transition} of ${who} (build #${job.buildNumber}, version ${job.templateVersion.name}, attempt ${job.attempt}), taking ${formatDuration(durationMs)}\n`);
+      output(
+        `simulated ${job.transition} of ${who} (build #${job.buildNumber}, version ${job.templateVersion.name}, attempt ${job.attempt}), taking ${formatDuration(durationMs)}\n`,
+      );
       await sleep(durationMs, signal);
       if (signal.aborted) return { ok: false, error: 'canceled' };
       const switched = await simulatedFailureFor(pool, job.workspace.id, job.transition);

@@ -37,7 +37,9 @@ export function resolveConnections(env?: Record<string, string | undefined>): Co
   const runtimeFile = relative(projectRoot, `${config.dataDir}/runtime.json`) || 'runtime.json';
   const fromRuntime = (info: RuntimeInfo) => `${runtimeFile} (written by npm start, pid ${info.pid}; is it still running?)`;
   const notRunning = (variable: string) =>
-    unavailable(`no ${variable === 'DATABASE_URL' ? 'database' : 'Temporal'} to connect to: set ${variable}, or run \`npm start\` in this checkout (it records its addresses in ${runtimeFile})`);
+    unavailable(
+      `no ${variable === 'DATABASE_URL' ? 'database' : 'Temporal'} to connect to: set ${variable}, or run \`npm start\` in this checkout (it records its addresses in ${runtimeFile})`,
+    );
 
   return {
     database() {

@@ -70,7 +70,8 @@ export class CliContext {
    */
   async ops(temporal: 'lazy' | 'connect' | 'worker' = 'lazy'): Promise<Ops> {
     const pool = await this.db();
-    const t = temporal === 'worker' ? await this.requireWorker() : temporal === 'connect' ? await this.temporal() : await this.lazyTemporal();
+    const t =
+      temporal === 'worker' ? await this.requireWorker() : temporal === 'connect' ? await this.temporal() : await this.lazyTemporal();
     return createOps({ pool, client: t.client, taskQueue: t.target.taskQueue });
   }
 
@@ -81,7 +82,10 @@ export class CliContext {
     try {
       await withTimeout(pool.query('SELECT 1'), 10_000, 'no answer within 10s');
     } catch (err) {
-      throw unavailable(`cannot connect to the database at ${redactUrl(url)} (from ${source}): ${firstLine(err) || (err as { code?: string }).code}`, err);
+      throw unavailable(
+        `cannot connect to the database at ${redactUrl(url)} (from ${source}): ${firstLine(err) || (err as { code?: string }).code}`,
+        err,
+      );
     }
     return pool;
   }

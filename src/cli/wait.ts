@@ -29,26 +29,30 @@ export async function findBuild(ops: Ops, b: Pick<StartedBuild, 'workspaceId' | 
 export async function waitForBuild(ctx: CliContext, ops: Ops, b: StartedBuild): Promise<BuildRecord> {
   const what = `build #${b.buildNumber} (${b.transition}) of ${b.workspace}`;
   const taskQueue = (await ctx.temporal()).target.taskQueue;
-  return withProgress(`${what}: pending`, `${what} goes on; follow it with \`autobuild workspace show ${b.workspace}\``, async (progress) => {
-    const pickupBy = Date.now() + ctx.output.workerTimeoutMs;
-    let pickedUp = false;
-    for (;;) {
-      try {
-        return await ops.waitForBuild(b.jobId, 1000);
-      } catch (err) {
-        if (!(err instanceof OpsError && err.code === 'timeout')) throw err;
+  return withProgress(
+    `${what}: pending`,
+    `${what} goes on; follow it with \`autobuild workspace show ${b.workspace}\``,
+    async (progress) => {
+      const pickupBy = Date.now() + ctx.output.workerTimeoutMs;
+      let pickedUp = false;
+      for (;;) {
+        try {
+          return await ops.waitForBuild(b.jobId, 1000);
+        } catch (err) {
+          if (!(err instanceof OpsError && err.code === 'timeout')) throw err;
+        }
+        if (progress.signal.aborted) throw progress.signal.reason;
+        const status = (await findBuild(ops, b)).job.status;
+        progress.update(`${what}: ${status}`);
+        pickedUp ||= status !== 'pending';
+        if (!pickedUp && Date.now() > pickupBy) {
+          throw unavailable(
+            `${noWorker(taskQueue, ctx.output.workerTimeoutMs).message}; ${what} stays queued and runs when a worker starts`,
+          );
+        }
       }
-      if (progress.signal.aborted) throw progress.signal.reason;
-      const status = (await findBuild(ops, b)).job.status;
-      progress.update(`${what}: ${status}`);
-      pickedUp ||= status !== 'pending';
-      if (!pickedUp && Date.now() > pickupBy) {
-        throw unavailable(
-          `${noWorker(taskQueue, ctx.output.workerTimeoutMs).message}; ${what} stays queued and runs when a worker starts`,
-        );
-      }
-    }
-  });
+    },
+  );
 }
 
 /**
@@ -80,7 +84,13 @@ export async function waitForWorkflow<T>(
 }
 
 /** An update or query that a worker must answer: exit 2 when none does within --worker-timeout. */
-export async function withWorkerTimeout<T>(ctx: CliContext, taskQueue: string, label: string, onInterrupt: string, call: () => Promise<T>): Promise<T> {
+export async function withWorkerTimeout<T>(
+  ctx: CliContext,
+  taskQueue: string,
+  label: string,
+  onInterrupt: string,
+  call: () => Promise<T>,
+): Promise<T> {
   return withProgress(label, onInterrupt, async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -60,13 +60,10 @@ export async function insertBuild(client: PoolClient, input: InsertBuildInput): 
   }
   const latest: number = w.latest_build_number ?? 0;
   if (input.expectedLatestBuildNumber !== undefined && input.expectedLatestBuildNumber !== latest) {
-    throw new BuildRaceError(
-      `workspace ${input.workspaceId}: latest build is #${latest}, expected #${input.expectedLatestBuildNumber}`,
-    );
+    throw new BuildRaceError(`workspace ${input.workspaceId}: latest build is #${latest}, expected #${input.expectedLatestBuildNumber}`);
   }
   const useActiveVersion =
-    w.template_version_id === null ||
-    (input.reason === 'autostart' && (w.require_active_version || w.automatic_updates === 'always'));
+    w.template_version_id === null || (input.reason === 'autostart' && (w.require_active_version || w.automatic_updates === 'always'));
   const templateVersionId: string = useActiveVersion ? w.active_version_id : w.template_version_id;
 
   try {
@@ -78,8 +75,16 @@ export async function insertBuild(client: PoolClient, input: InsertBuildInput): 
                (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id, workflow_id, created_at)
              SELECT $1, $2, $3, $4, $5, $6, job.id, $7, COALESCE($8, now()) FROM job
              RETURNING id, job_id`,
-      values: [input.workspaceId, latest + 1, input.transition, input.reason, templateVersionId, input.initiatorId,
-        input.workflowId, input.createdAt],
+      values: [
+        input.workspaceId,
+        latest + 1,
+        input.transition,
+        input.reason,
+        templateVersionId,
+        input.initiatorId,
+        input.workflowId,
+        input.createdAt,
+      ],
     });
     const row = build.rows[0]!;
     return { buildId: row.id, buildNumber: latest + 1, jobId: row.job_id, templateVersionId };

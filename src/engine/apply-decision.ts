@@ -19,14 +19,7 @@ import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { decide, parseWeeklySchedule, type Reason, type Transition } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';
 import type { Logger } from '../runtime/logger.js';
-import {
-  sameAction,
-  tickAutostartCache,
-  type ApplyInput,
-  type ApplyResult,
-  type BlockedNote,
-  type MadeBuild,
-} from './evaluation.js';
+import { sameAction, tickAutostartCache, type ApplyInput, type ApplyResult, type BlockedNote, type MadeBuild } from './evaluation.js';
 
 export interface EngineDeps {
   pool: Pool;
@@ -171,7 +164,11 @@ async function transact(client: PoolClient, input: ApplyInput, T: Date): Promise
   // §4.5 / §9: maintain the autostart cache at T, unless dormancy just cleared it.
   let blocked: BlockedNote | null = null;
   if (!decision.markDormant) {
-    const cache = tickAutostartCache(snapshot, { nextStartAt: snapshot.workspace.nextStartAt, autostartBlocked: loaded.autostartBlocked }, T);
+    const cache = tickAutostartCache(
+      snapshot,
+      { nextStartAt: snapshot.workspace.nextStartAt, autostartBlocked: loaded.autostartBlocked },
+      T,
+    );
     if (cache !== null) {
       await updateAutostartCache(client, input.workspaceId, cache);
       if (cache.autostartBlocked !== null && loaded.autostartBlocked === null) {

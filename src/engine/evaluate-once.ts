@@ -51,7 +51,13 @@ export async function evaluateOnce(deps: EngineDeps, input: EvaluateOnceInput): 
     }
     const { decision, stale } = decideOrFail(loaded, T);
     if (isNoop(decision) && !stale) return { decision, applied: null };
-    const applied = await applyDecision(deps, { workspaceId, tick, decision, buildNumber: loaded.snapshot.latestBuild.buildNumber, workflowId });
+    const applied = await applyDecision(deps, {
+      workspaceId,
+      tick,
+      decision,
+      buildNumber: loaded.snapshot.latestBuild.buildNumber,
+      workflowId,
+    });
     evaluation = { decision, applied };
     if (applied.status === 'skipped' && applied.reason === 'decision changed' && pass < MAX_PASSES) {
       deps.log.info('decision changed before commit; deciding again', { workspaceId, tick, pass });
@@ -92,6 +98,9 @@ function earlierCommit(loaded: LoadedWorkspace, workflowId: string | null, T: Da
   };
   return {
     build,
-    evaluation: { decision, applied: { status: 'applied', build, markedDormant, reminded: false, notifications: 0, blocked: null, replayed: true } },
+    evaluation: {
+      decision,
+      applied: { status: 'applied', build, markedDormant, reminded: false, notifications: 0, blocked: null, replayed: true },
+    },
   };
 }

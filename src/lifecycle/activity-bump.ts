@@ -34,7 +34,11 @@ export function activityBump({ now, build, template, workspace }: ActivityBumpIn
   return bumped > old ? new Date(bumped) : null;
 }
 
-function nextAllowedAutostartOrNull({ now, template, workspace }: Pick<ActivityBumpInput, 'now' | 'template' | 'workspace'>): number | null {
+function nextAllowedAutostartOrNull({
+  now,
+  template,
+  workspace,
+}: Pick<ActivityBumpInput, 'now' | 'template' | 'workspace'>): number | null {
   if (workspace.autostartSchedule === null || !template.allowUserAutostart) return null;
   try {
     return nextAllowedAutostart(parseWeeklySchedule(workspace.autostartSchedule), now, template.autostartAllowedDays).getTime();

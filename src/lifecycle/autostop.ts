@@ -18,7 +18,12 @@ const REQUIREMENT_BUFFER_MS = 15 * MINUTE;
 
 export type AutostopTemplate = Pick<
   TemplatePolicy,
-  'defaultTtlMs' | 'allowUserAutostop' | 'allowUserAutostart' | 'autostartAllowedDays' | 'autostopRequirementDays' | 'autostopRequirementWeeks'
+  | 'defaultTtlMs'
+  | 'allowUserAutostop'
+  | 'allowUserAutostart'
+  | 'autostartAllowedDays'
+  | 'autostopRequirementDays'
+  | 'autostopRequirementWeeks'
 >;
 
 export interface AutostopInput {
@@ -52,9 +57,10 @@ export function computeAutostop(input: AutostopInput): Autostop {
     if (autostart !== null && deadline > autostart) deadline = autostart + ttl;
   }
   const { autostopRequirementDays: days, autostopRequirementWeeks: weeks } = input.template;
-  const maxDeadline = days.length === 0
-    ? null
-    : requirementDeadline(C, parseDailySchedule(input.quietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE), days, weeks);
+  const maxDeadline =
+    days.length === 0
+      ? null
+      : requirementDeadline(C, parseDailySchedule(input.quietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE), days, weeks);
   if (maxDeadline !== null && (deadline === null || maxDeadline < deadline)) deadline = maxDeadline;
   return {
     deadline: deadline === null ? null : new Date(deadline),

@@ -48,7 +48,10 @@ function isEligibleForAutostop(s: WorkspaceSnapshot, T: Date): Verdict {
     : no(`deadline ${iso(deadline)} is not before tick ${iso(T)}`);
 }
 
-type ScheduleSource = { workspace: Pick<WorkspaceState, 'autostartSchedule'>; template: Pick<TemplatePolicy, 'allowUserAutostart' | 'autostartAllowedDays'> };
+type ScheduleSource = {
+  workspace: Pick<WorkspaceState, 'autostartSchedule'>;
+  template: Pick<TemplatePolicy, 'allowUserAutostart' | 'autostartAllowedDays'>;
+};
 
 /**
  * SPEC §4.5: why this workspace's autostart can never fire, or null when it
@@ -94,12 +97,8 @@ function isEligibleForAutostart(s: WorkspaceSnapshot, T: Date): Verdict {
   const cached = s.workspace.nextStartAt;
   const nextStart = cached ?? nextAllowedAutostart(schedule, T, days);
   const due = nextStart > afterBuild ? nextStart : afterBuild;
-  const compared = cached === null
-    ? `next_start_at (unset, recomputed from the tick as ${iso(nextStart)})`
-    : `next autostart ${iso(due)}`;
-  return T >= due
-    ? yes(`${compared} is not after tick ${iso(T)}`)
-    : no(`${compared} is after tick ${iso(T)}`);
+  const compared = cached === null ? `next_start_at (unset, recomputed from the tick as ${iso(nextStart)})` : `next autostart ${iso(due)}`;
+  return T >= due ? yes(`${compared} is not after tick ${iso(T)}`) : no(`${compared} is after tick ${iso(T)}`);
 }
 
 /** §3.3 */
@@ -179,14 +178,22 @@ interface Rule {
 const RULES: readonly Rule[] = [
   { name: 'autostop', check: isEligibleForAutostop, action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }) },
   { name: 'autostart', check: isEligibleForAutostart, action: () => ({ transition: 'start', reason: 'autostart', markDormant: false }) },
-  { name: 'failed cleanup', check: isEligibleForFailedCleanup, action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }) },
+  {
+    name: 'failed cleanup',
+    check: isEligibleForFailedCleanup,
+    action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }),
+  },
   {
     name: 'dormancy',
     check: isEligibleForDormancy,
     // A running workspace (whatever its job's status) is stopped; otherwise only marked.
     action: (s) => ({ transition: s.latestBuild.transition === 'start' ? 'stop' : null, reason: 'dormancy', markDormant: true }),
   },
-  { name: 'autodelete', check: isEligibleForAutodelete, action: () => ({ transition: 'delete', reason: 'autodelete', markDormant: false }) },
+  {
+    name: 'autodelete',
+    check: isEligibleForAutodelete,
+    action: () => ({ transition: 'delete', reason: 'autodelete', markDormant: false }),
+  },
 ];
 
 export function decide(snapshot: WorkspaceSnapshot, tick: Date): Decision {

@@ -1,7 +1,11 @@
 import { DAY, HOUR, MINUTE, SECOND } from './time.js';
 
 const UNITS: ReadonlyArray<readonly [string, number]> = [
-  ['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', 1],
+  ['d', DAY],
+  ['h', HOUR],
+  ['m', MINUTE],
+  ['s', SECOND],
+  ['ms', 1],
 ];
 const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
 

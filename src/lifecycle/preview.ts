@@ -36,12 +36,14 @@ export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
     at: T,
     decision: decide(snapshot, T),
     nextAutostart: previewAutostart(snapshot, T),
-    deadline: running && build.deadline !== null
-      ? { at: build.deadline, rule: 'autostop: stops at the first tick strictly after the deadline' }
-      : null,
-    maxDeadline: running && build.maxDeadline !== null
-      ? { at: build.maxDeadline, rule: 'autostop requirement: activity cannot bump the deadline past this' }
-      : null,
+    deadline:
+      running && build.deadline !== null
+        ? { at: build.deadline, rule: 'autostop: stops at the first tick strictly after the deadline' }
+        : null,
+    maxDeadline:
+      running && build.maxDeadline !== null
+        ? { at: build.maxDeadline, rule: 'autostop requirement: activity cannot bump the deadline past this' }
+        : null,
     reminderAt: previewReminder(snapshot),
     dormantAt: dormant,
     deletingAt: previewDeletion(snapshot, dormant),
@@ -91,9 +93,7 @@ function previewDeletion(s: WorkspaceSnapshot, dormant: PreviewEvent | null): Pr
   if (autodelete <= 0 || dormant === null) return null;
   if (s.workspace.dormantAt !== null) {
     const { deletingAt } = s.workspace;
-    return deletingAt === null
-      ? null
-      : { at: deletingAt, rule: 'autodelete: deleted at the first tick strictly after deleting_at' };
+    return deletingAt === null ? null : { at: deletingAt, rule: 'autodelete: deleted at the first tick strictly after deleting_at' };
   }
   return {
     at: new Date(dormant.at.getTime() + autodelete),

@@ -5,13 +5,7 @@
  */
 import { DAY, MINUTE } from './time.js';
 import { ALL_WEEKDAYS, cronNumberOf, weekdayFromCronNumber, type Weekday } from './weekday.js';
-import {
-  cronWeekdayOfDay,
-  dayOffsets,
-  instantOfWall,
-  offsetOfInstant,
-  resolveTimeZone,
-} from './zoned-time.js';
+import { cronWeekdayOfDay, dayOffsets, instantOfWall, offsetOfInstant, resolveTimeZone } from './zoned-time.js';
 
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
@@ -74,9 +68,8 @@ class CronSchedule implements DailySchedule {
     for (let day = firstDay; day <= firstDay + 9; day++) {
       if (!this.days[cronWeekdayOfDay(day)]) continue;
       const offsets = dayOffsets(this.timezone, day);
-      const fire = offsets.transition === null
-        ? this.firstFireOnPlainDay(day, offsets.before, from)
-        : this.firstFireOnTransitionDay(day, from);
+      const fire =
+        offsets.transition === null ? this.firstFireOnPlainDay(day, offsets.before, from) : this.firstFireOnTransitionDay(day, from);
       if (fire !== null) {
         const wall = fire + offsetOfInstant(offsets, fire);
         return { at: new Date(fire), weekday: weekdayFromCronNumber(cronWeekdayOfDay(Math.floor(wall / DAY))) };
@@ -140,7 +133,10 @@ function fail(spec: string, problem: string): never {
 }
 
 function splitSchedule(spec: string): Parsed {
-  const tokens = spec.trim().split(/\s+/).filter((token) => token !== '');
+  const tokens = spec
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token !== '');
   if (tokens.length === 0) fail(spec, 'the schedule is empty');
   let timezone = DEFAULT_ZONE;
   const first = tokens[0]!;
@@ -163,13 +159,19 @@ function splitSchedule(spec: string): Parsed {
     fail(spec, 'expected 5 fields (minute hour day-of-month month day-of-week) but got 6; a seconds field is not supported');
   }
   if (tokens.length !== 5) {
-    fail(spec, `expected 5 fields (minute hour day-of-month month day-of-week) after the optional CRON_TZ= prefix but got ${tokens.length}`);
+    fail(
+      spec,
+      `expected 5 fields (minute hour day-of-month month day-of-week) after the optional CRON_TZ= prefix but got ${tokens.length}`,
+    );
   }
   for (const [index, field] of tokens.entries()) {
     // Day names contain letters such as H and W, so look only at what is left without them.
     const special = /[LW#H?]/i.exec(field.replace(DAY_NAME_PATTERN, ''));
     if (special !== null) {
-      fail(spec, `the special character "${special[0]}" in the ${FIELD_NAMES[index]} field is not supported (L, W, #, H and ? are not allowed)`);
+      fail(
+        spec,
+        `the special character "${special[0]}" in the ${FIELD_NAMES[index]} field is not supported (L, W, #, H and ? are not allowed)`,
+      );
     }
   }
   return { timezone, fields: tokens as unknown as Parsed['fields'] };
@@ -209,7 +211,10 @@ function parseValue(spec: string, text: string, range: FieldRange): number {
   if (range.names !== undefined && FULL_DAY_NAMES.includes(lower)) {
     fail(spec, `full day names such as "${text}" are not allowed; use sun, mon, tue, wed, thu, fri or sat`);
   }
-  fail(spec, `"${text}" is not a valid ${range.name} (expected ${range.names ? `${range.min}-${range.max} or sun-sat` : `a number ${range.min}-${range.max}`})`);
+  fail(
+    spec,
+    `"${text}" is not a valid ${range.name} (expected ${range.names ? `${range.min}-${range.max} or sun-sat` : `a number ${range.min}-${range.max}`})`,
+  );
 }
 
 // One field: a comma list of `*`, `*/n`, `a`, `a-b`, `a-b/n` or `a/n` (from a to the maximum).
@@ -273,14 +278,11 @@ export function parseDailySchedule(spec: string): DailySchedule {
   requireStar(spec, dayOfMonth, 'day-of-month');
   requireStar(spec, month, 'month');
   requireStar(spec, dayOfWeek, 'day-of-week');
-  for (const [text, range] of [[minute, MINUTE_FIELD], [hour, HOUR_FIELD]] as const) {
+  for (const [text, range] of [
+    [minute, MINUTE_FIELD],
+    [hour, HOUR_FIELD],
+  ] as const) {
     if (!/^\d+$/.test(text)) fail(spec, `a daily schedule needs a single ${range.name} (got "${text}")`);
   }
-  return build(
-    spec,
-    timezone,
-    [parseValue(spec, minute, MINUTE_FIELD)],
-    [parseValue(spec, hour, HOUR_FIELD)],
-    [0, 1, 2, 3, 4, 5, 6],
-  );
+  return build(spec, timezone, [parseValue(spec, minute, MINUTE_FIELD)], [parseValue(spec, hour, HOUR_FIELD)], [0, 1, 2, 3, 4, 5, 6]);
 }

@@ -2,13 +2,17 @@ export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday'
 
 /** Monday first, the order used for lists, ranges and output. */
 export const ALL_WEEKDAYS: readonly Weekday[] = Object.freeze([
-  'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
 ] as const);
 
 /** Cron numbering: 0 = Sunday … 6 = Saturday, as `Date.prototype.getUTCDay()`. */
-const BY_CRON_NUMBER: readonly Weekday[] = [
-  'sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday',
-];
+const BY_CRON_NUMBER: readonly Weekday[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 export function weekdayFromCronNumber(n: number): Weekday {
   const day = BY_CRON_NUMBER[((n % 7) + 7) % 7];

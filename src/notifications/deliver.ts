@@ -59,7 +59,11 @@ export async function deliverDueNotifications({ pool, sink, config, log }: Deliv
         const retryIn = backoffMs(n.attempts + 1, config.retryBaseMs, config.retryMaxMs);
         await markNotificationFailed(pool, n.id, message, retryIn);
         log.warn('notification delivery failed; will retry', {
-          notificationId: n.id, kind: n.kind, attempt: n.attempts + 1, retryInMs: retryIn, error: message,
+          notificationId: n.id,
+          kind: n.kind,
+          attempt: n.attempts + 1,
+          retryInMs: retryIn,
+          error: message,
         });
         failed++;
       }

@@ -10,7 +10,14 @@ export type { OpsDeps } from './context.js';
 export { OpsError, type OpsErrorCode } from './errors.js';
 export type { DaysInput, DurationInput } from './validate.js';
 export { UserOps, USER_STATUSES, type CreateUserInput, type User } from './users.js';
-export { TemplateOps, parseTemplateOptions, type Template, type TemplateOptionsInput, type TemplateUpdate, type TemplateVersion } from './templates.js';
+export {
+  TemplateOps,
+  parseTemplateOptions,
+  type Template,
+  type TemplateOptionsInput,
+  type TemplateUpdate,
+  type TemplateVersion,
+} from './templates.js';
 export {
   WorkspaceOps,
   workspaceStatus,

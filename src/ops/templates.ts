@@ -56,9 +56,18 @@ const FIRST_VERSION = 'v1';
 /** Validates options into policy fields; unknown keys are refused too. */
 export function parseTemplateOptions(input: TemplateOptionsInput): Partial<TemplatePolicy> {
   const known: Record<keyof TemplateOptionsInput, true> = {
-    defaultTtl: true, activityBump: true, allowUserAutostart: true, allowUserAutostop: true, autostartAllowedDays: true,
-    failureTtl: true, timeTilDormant: true, timeTilDormantAutodelete: true, autostopRequirementDays: true,
-    autostopRequirementWeeks: true, autostopNotifyBefore: true, requireActiveVersion: true,
+    defaultTtl: true,
+    activityBump: true,
+    allowUserAutostart: true,
+    allowUserAutostop: true,
+    autostartAllowedDays: true,
+    failureTtl: true,
+    timeTilDormant: true,
+    timeTilDormantAutodelete: true,
+    autostopRequirementDays: true,
+    autostopRequirementWeeks: true,
+    autostopNotifyBefore: true,
+    requireActiveVersion: true,
   };
   for (const key of Object.keys(input)) {
     if (!(key in known)) throw invalid(`unknown template option "${key}"`);

@@ -21,7 +21,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export function name(field: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value)) {
-    throw invalid(`invalid ${field} ${JSON.stringify(value)}: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
+    throw invalid(
+      `invalid ${field} ${JSON.stringify(value)}: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+    );
   }
   return value;
 }
@@ -29,7 +31,8 @@ export function name(field: string, value: unknown): string {
 export function durationMs(field: string, value: DurationInput): number {
   let ms: number;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || !Number.isInteger(value)) throw invalid(`invalid ${field} ${value}: milliseconds must be a whole number`);
+    if (!Number.isFinite(value) || !Number.isInteger(value))
+      throw invalid(`invalid ${field} ${value}: milliseconds must be a whole number`);
     ms = value;
   } else if (typeof value === 'string') {
     try {

@@ -48,8 +48,16 @@ export type WorkspaceSummary = WorkspaceListRow & { status: WorkspaceStatus };
 
 /** What a person sees: the latest transition and how its job is doing. */
 export type WorkspaceStatus =
-  | 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'deleting' | 'deleted'
-  | 'failed' | 'canceling' | 'canceled';
+  | 'pending'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'deleting'
+  | 'deleted'
+  | 'failed'
+  | 'canceling'
+  | 'canceled';
 
 export function workspaceStatus(transition: Transition | null, job: JobStatus | null, deleted = false): WorkspaceStatus {
   if (deleted) return 'deleted';
@@ -124,7 +132,8 @@ export class WorkspaceOps {
     const name = v.name('workspace name', input.name);
     const schedule = input.autostartSchedule == null ? null : v.weeklySchedule('autostart schedule', input.autostartSchedule);
     const ttlGiven = input.ttl === undefined ? undefined : input.ttl === null ? null : v.ttlMs('TTL', input.ttl);
-    const automaticUpdates = input.automaticUpdates === undefined ? 'never' : v.oneOf('automatic updates', input.automaticUpdates, ['always', 'never'] as const);
+    const automaticUpdates =
+      input.automaticUpdates === undefined ? 'never' : v.oneOf('automatic updates', input.automaticUpdates, ['always', 'never'] as const);
     const started = await transaction(this.deps, async (c) => {
       const owner = await findUser(c, input.owner);
       if (owner === null) throw notFound(`no user ${input.owner}`);
@@ -141,15 +150,29 @@ export class WorkspaceOps {
       const ttlMs = ttlGiven === undefined ? (policy.defaultTtlMs > 0 ? policy.defaultTtlMs : null) : ttlGiven;
       const cache = autostartCache({ autostartSchedule: schedule, dormantAt: null }, policy, await databaseNow(c));
       const id = await insertWorkspace(c, {
-        ownerId: owner.id, templateId: template.id, name, autostartSchedule: schedule, ttlMs, automaticUpdates,
-        nextStartAt: cache.nextStartAt, autostartBlocked: cache.autostartBlocked,
+        ownerId: owner.id,
+        templateId: template.id,
+        name,
+        autostartSchedule: schedule,
+        ttlMs,
+        automaticUpdates,
+        nextStartAt: cache.nextStartAt,
+        autostartBlocked: cache.autostartBlocked,
       });
       if (id === null) throw conflict(`workspace ${owner.username}/${name} already exists`);
       const build = await insertBuild(c, {
-        workspaceId: id, transition: 'start', reason: 'initiator', initiatorId: initiator.id, workflowId: null, createdAt: null,
+        workspaceId: id,
+        transition: 'start',
+        reason: 'initiator',
+        initiatorId: initiator.id,
+        workflowId: null,
+        createdAt: null,
       });
       return {
-        workspaceId: id, workspace: `${owner.username}/${name}`, ...build, transition: 'start' as const,
+        workspaceId: id,
+        workspace: `${owner.username}/${name}`,
+        ...build,
+        transition: 'start' as const,
         warning: blockedWarning(cache.autostartBlocked),
       };
     });
@@ -199,7 +222,11 @@ export class WorkspaceOps {
       if (spec !== null && !w.snapshot.template.allowUserAutostart) {
         throw invalid(`template ${w.templateName} does not allow autostart`);
       }
-      const cache = autostartCache({ autostartSchedule: spec, dormantAt: w.snapshot.workspace.dormantAt }, w.snapshot.template, await databaseNow(c));
+      const cache = autostartCache(
+        { autostartSchedule: spec, dormantAt: w.snapshot.workspace.dormantAt },
+        w.snapshot.template,
+        await databaseNow(c),
+      );
       await updateWorkspaceFields(c, w.snapshot.workspace.id, { autostartSchedule: spec, ...cache });
       return { autostartSchedule: spec, ...cache, warning: blockedWarning(cache.autostartBlocked) };
     });
@@ -237,7 +264,9 @@ export class WorkspaceOps {
       const w = await this.lock(c, ref);
       const { latestBuild: b, latestJob: j } = w.snapshot;
       if (b.transition !== 'start' || j.status !== 'succeeded') {
-        throw conflict(`workspace ${label(w)} is not running (${workspaceStatus(b.transition, j.status)}), so it has no deadline to extend`);
+        throw conflict(
+          `workspace ${label(w)} is not running (${workspaceStatus(b.transition, j.status)}), so it has no deadline to extend`,
+        );
       }
       if (b.deadline === null) throw conflict(`workspace ${label(w)} has no deadline to extend (no TTL applies)`);
       const now = await databaseNow(c);
@@ -414,7 +443,12 @@ export class WorkspaceOps {
       if (transition === 'start' && s.workspace.dormantAt !== null) await clearDormancy(c, w, await databaseNow(c));
       try {
         const build = await insertBuild(c, {
-          workspaceId: s.workspace.id, transition, reason: 'initiator', initiatorId: initiator.id, workflowId: null, createdAt: null,
+          workspaceId: s.workspace.id,
+          transition,
+          reason: 'initiator',
+          initiatorId: initiator.id,
+          workflowId: null,
+          createdAt: null,
         });
         return { workspaceId: s.workspace.id, workspace: label(w), ...build, transition };
       } catch (err) {

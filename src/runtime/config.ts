@@ -238,9 +238,7 @@ function parseDatabaseUrl(env: Env): string | null {
 
 function loadTemporalTarget(env: Env, namespace: string): TemporalTarget | null {
   if (nonEmpty(env, 'TEMPORAL_ADDRESS') === undefined) return null;
-  const overrideEnvVars = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
-  );
+  const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   try {
     const { connectionOptions, namespace: ns } = loadClientConnectConfig({ overrideEnvVars });
     return { connectionOptions, namespace: ns ?? namespace };

@@ -27,9 +27,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
   if (await isPortInUse(port)) {
     const owner = leftoverPostmaster(dir, port);
     if (owner === null) {
-      throw new ConfigError(
-        `port ${port} is already in use by another program; stop it or set AUTOBUILD_PG_PORT to a free port`,
-      );
+      throw new ConfigError(`port ${port} is already in use by another program; stop it or set AUTOBUILD_PG_PORT to a free port`);
     }
     log.info('reusing the embedded PostgreSQL left running on this data folder', { pid: owner, port });
     // Adopted: stopped with us like one we started (SIGINT = PostgreSQL's fast shutdown).

@@ -34,7 +34,9 @@ export function createLogger(opts: LoggerOptions, base: Fields = {}): Logger {
       write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...all }));
     } else {
       const extras = Object.entries(all).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      write(`${new Date().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extras.length ? '  ' + extras.join(' ') : ''}`);
+      write(
+        `${new Date().toISOString().slice(11, 19)} ${level.toUpperCase().padEnd(5)} ${msg}${extras.length ? '  ' + extras.join(' ') : ''}`,
+      );
     }
   };
   return {

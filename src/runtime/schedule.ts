@@ -1,7 +1,13 @@
 // The per-minute Temporal Schedule that starts the tick workflow, created or
 // updated idempotently at every start of the service, and the helpers behind
 // the CLI's `schedule status|pause|resume`.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { TickInput } from '../workflows/tick.js';
 
 export const TICK_SCHEDULE_ID = 'autobuild-tick';
@@ -25,7 +31,9 @@ export interface TickScheduleOptions {
 export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
 
 function desired(taskQueue: string, opts: Omit<TickScheduleOptions, 'scheduleId'>) {
-  const args: [TickInput] = [{ ...(opts.pageSize ? { pageSize: opts.pageSize } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) }];
+  const args: [TickInput] = [
+    { ...(opts.pageSize ? { pageSize: opts.pageSize } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) },
+  ];
   return {
     spec: { intervals: [{ every: '1 minute' as const }] },
     action: {

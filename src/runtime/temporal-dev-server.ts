@@ -57,7 +57,9 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
       log.info('reusing the Temporal dev server left running on this data folder', { pid: leftover, address });
       await waitUntilServing(address, null, []);
       return {
-        address, uiUrl, pid: leftover,
+        address,
+        uiUrl,
+        pid: leftover,
         stop: async () => {
           await terminateProcess(leftover);
           await rm(pidFile, { force: true });
@@ -73,8 +75,20 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
   }
 
   await mkdir(opts.dataDir, { recursive: true });
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', opts.namespace,
-    '--log-level', 'warn', '--log-format', 'json'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'warn',
+    '--log-format',
+    'json',
+  ];
   if (opts.persistent !== false) {
     args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
@@ -143,4 +157,3 @@ async function waitUntilServing(address: string, child: ChildProcess | null, std
   }
   throw new Error(`the Temporal dev server at ${address} did not report SERVING within ${timeoutMs / 1000}s (${lastError})`);
 }
-

@@ -20,13 +20,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import {
-  INVALID_DATA,
-  isNoop,
-  type ApplyResult,
-  type EvaluateResult,
-  type EvaluationOutcome,
-} from '../engine/evaluation.js';
+import { INVALID_DATA, isNoop, type ApplyResult, type EvaluateResult, type EvaluationOutcome } from '../engine/evaluation.js';
 import {
   decide,
   snapshotFromJson,
@@ -69,7 +63,13 @@ export interface EvaluateWorkspaceInput {
 const { evaluate, loadWorkspace, applyDecision } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [INVALID_DATA] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [INVALID_DATA],
+  },
 });
 
 /** A decision that the transaction found stale is re-made from a fresh read, at most this many times. */
@@ -106,7 +106,10 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
   );
 
   const run = (tick: string) =>
-    evaluateAt(workspaceId, tick, { buildCarriesSearchAttributes: input.buildCarriesSearchAttributes === true, inActivity: input.evaluateInActivity === true });
+    evaluateAt(workspaceId, tick, {
+      buildCarriesSearchAttributes: input.buildCarriesSearchAttributes === true,
+      inActivity: input.evaluateInActivity === true,
+    });
 
   let result: EvaluationOutcome | { failure: string } | null = null;
   if (input.tick !== undefined) {

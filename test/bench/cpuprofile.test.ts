@@ -9,7 +9,8 @@ import { expect, test } from 'vitest';
 test('names where a profiled process spent its time', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'cpuprofile-'));
   try {
-    const busy = 'function spinForAWhile() { const end = Date.now() + 300; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x; } spinForAWhile();';
+    const busy =
+      'function spinForAWhile() { const end = Date.now() + 300; let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1); return x; } spinForAWhile();';
     execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-e', busy]);
     const [file] = await readdir(dir);
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/cpuprofile.ts', join(dir, file!), '15'], { encoding: 'utf8' });
@@ -28,7 +29,8 @@ test('bad input: one line saying what is wrong, exit 2', async () => {
   try {
     const notProfile = join(dir, 'not.cpuprofile');
     await writeFile(notProfile, '{"hello": 1}');
-    const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpuprofile.ts', ...args], { encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'bench/cpuprofile.ts', ...args], { encoding: 'utf8' });
     const cases: Array<[string[], RegExp]> = [
       [[], /^usage: npx tsx bench\/cpuprofile\.ts/],
       [[join(dir, 'missing.cpuprofile')], /^cannot read .*missing\.cpuprofile: ENOENT$/],

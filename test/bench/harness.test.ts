@@ -25,7 +25,12 @@ test('bench: every scenario runs at a tiny size and produces every required key'
   const missing = REQUIRED_KEYS.filter((key) => typeof at(doc, key) !== 'number');
   expect(missing).toEqual([]);
   // The engine's shape without its database (what bounds engine ÷ floor): paired with a floor run of its own.
-  for (const key of ['shape.k1000.childrenPerSecond', 'shape.k1000.ratioToFloor', 'shape.k1000.lastBuildSeconds', 'shape.k1000.engineToShape']) {
+  for (const key of [
+    'shape.k1000.childrenPerSecond',
+    'shape.k1000.ratioToFloor',
+    'shape.k1000.lastBuildSeconds',
+    'shape.k1000.engineToShape',
+  ]) {
     expect(typeof at(doc, key), key).toBe('number');
   }
   // It pages as the tick does (TINY: 4 children, pages of 2): two full pages continue as new, the empty third ends.

@@ -30,7 +30,7 @@ function descendants(root: number): number[] {
   const queue = [root];
   while (queue.length) {
     const p = queue.shift()!;
-    for (const [pid, ppid] of all) if (ppid === p) (found.push(pid), queue.push(pid));
+    for (const [pid, ppid] of all) if (ppid === p) found.push(pid), queue.push(pid);
   }
   return found;
 }

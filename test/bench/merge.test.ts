@@ -16,9 +16,18 @@ const run = (command: string, startedAt: string, cpuModel: string, sections: Rec
 });
 
 test('a partial run keeps the other sections, each with the run that measured it', () => {
-  const full = mergeResults(null, run('npm run bench -- rush', '2026-12-04T16:00:00.000Z', 'Intel Xeon', { rush: { k1000: {} }, floor: { k1000: {} } }));
-  const idle = mergeResults(full, run('npm run bench -- idle', '2026-12-04T17:00:00.000Z', 'Intel Xeon', { idle: { workspaces: 1, seqScans: [] } }));
-  const attrs = mergeResults(idle, run('npm run bench -- attributes', '2026-12-04T19:00:00.000Z', 'AMD EPYC', { attributes: { k1000: { k: 1000, variants: {} } } }));
+  const full = mergeResults(
+    null,
+    run('npm run bench -- rush', '2026-12-04T16:00:00.000Z', 'Intel Xeon', { rush: { k1000: {} }, floor: { k1000: {} } }),
+  );
+  const idle = mergeResults(
+    full,
+    run('npm run bench -- idle', '2026-12-04T17:00:00.000Z', 'Intel Xeon', { idle: { workspaces: 1, seqScans: [] } }),
+  );
+  const attrs = mergeResults(
+    idle,
+    run('npm run bench -- attributes', '2026-12-04T19:00:00.000Z', 'AMD EPYC', { attributes: { k1000: { k: 1000, variants: {} } } }),
+  );
 
   expect(attrs.measuredBy).toEqual({
     rush: { command: 'npm run bench -- rush', startedAt: '2026-12-04T16:00:00.000Z', cpuModel: 'Intel Xeon', repetitions: 3 },
@@ -33,6 +42,9 @@ test('a partial run keeps the other sections, each with the run that measured it
   expect(md).not.toContain('- `attributes`');
 
   // A run of every scenario measures every section again: nothing is listed as kept.
-  const again = mergeResults(attrs, run('npm run bench', '2026-12-04T20:00:00.000Z', 'AMD EPYC', { rush: {}, floor: {}, idle: { seqScans: [] }, attributes: {} }));
+  const again = mergeResults(
+    attrs,
+    run('npm run bench', '2026-12-04T20:00:00.000Z', 'AMD EPYC', { rush: {}, floor: {}, idle: { seqScans: [] }, attributes: {} }),
+  );
   expect(toMarkdown(again)).not.toContain('Sections measured by earlier runs');
 });

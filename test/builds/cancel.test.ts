@@ -61,7 +61,9 @@ describe('canceling a build (SPEC §1)', () => {
     await waitUntil('the provisioner process to be gone', async () => !alive(pid), 10_000);
     expect((await h.ops.workspaces.get('alice/slow-1')).status).toBe('canceled');
 
-    await expect(h.ops.workspaces.cancel('alice/slow-1')).rejects.toThrow('workspace alice/slow-1 has no build to cancel (its latest job is canceled)');
+    await expect(h.ops.workspaces.cancel('alice/slow-1')).rejects.toThrow(
+      'workspace alice/slow-1 has no build to cancel (its latest job is canceled)',
+    );
   });
 
   it('a pending job: canceled at once (canceled_at and completed_at), and its workflow never provisions', async () => {
@@ -70,7 +72,14 @@ describe('canceling a build (SPEC §1)', () => {
     // Commit a stop build without handing it off, so it stays pending.
     const ws = await h.ops.workspaces.get('alice/box');
     const { jobId } = await inTransaction(h.db.pool, (c) =>
-      insertBuild(c, { workspaceId: ws.id, transition: 'stop', reason: 'initiator', initiatorId: ws.owner.id, workflowId: null, createdAt: null }),
+      insertBuild(c, {
+        workspaceId: ws.id,
+        transition: 'stop',
+        reason: 'initiator',
+        initiatorId: ws.owner.id,
+        workflowId: null,
+        createdAt: null,
+      }),
     );
     expect((await h.ops.workspaces.get('alice/box')).status).toBe('pending');
     expect(await h.ops.workspaces.cancel('alice/box')).toEqual({ jobId, status: 'canceled' });
@@ -90,7 +99,14 @@ describe('canceling a build (SPEC §1)', () => {
   it('a job found canceling when its workflow begins is ended canceled and never provisioned; a missing job does not begin', async () => {
     const ws = await h.ops.workspaces.get('alice/box');
     const { jobId } = await inTransaction(h.db.pool, (c) =>
-      insertBuild(c, { workspaceId: ws.id, transition: 'stop', reason: 'initiator', initiatorId: ws.owner.id, workflowId: null, createdAt: null }),
+      insertBuild(c, {
+        workspaceId: ws.id,
+        transition: 'stop',
+        reason: 'initiator',
+        initiatorId: ws.owner.id,
+        workflowId: null,
+        createdAt: null,
+      }),
     );
     // Canceling: a run began (started_at) and a person's cancel came before the provisioner ended.
     await inTransaction(h.db.pool, async (c) => {

@@ -7,27 +7,61 @@ import { ConfigError, loadNotificationConfig, loadProvisioningConfig } from '../
 describe('provisioning and notification configuration', () => {
   it('defaults: simulated 3s, no failures, 10m timeout, 30s heartbeat, recovery after 30s every minute; log sink', () => {
     expect(loadProvisioningConfig({})).toEqual({
-      provisioner: 'simulated', simulatedDurationMs: 3000, simulatedFailureRate: 0, command: null, timeoutMs: 600_000,
-      heartbeatTimeoutMs: 30_000, recoveryGraceMs: 30_000, recoveryIntervalMs: 60_000,
+      provisioner: 'simulated',
+      simulatedDurationMs: 3000,
+      simulatedFailureRate: 0,
+      command: null,
+      timeoutMs: 600_000,
+      heartbeatTimeoutMs: 30_000,
+      recoveryGraceMs: 30_000,
+      recoveryIntervalMs: 60_000,
     });
     expect(loadNotificationConfig({})).toEqual({
-      webhookUrl: null, webhookTimeoutMs: 10_000, retryBaseMs: 1000, retryMaxMs: 300_000, sweepIntervalMs: 30_000,
+      webhookUrl: null,
+      webhookTimeoutMs: 10_000,
+      retryBaseMs: 1000,
+      retryMaxMs: 300_000,
+      sweepIntervalMs: 30_000,
     });
   });
 
   it('reads every variable', () => {
-    expect(loadProvisioningConfig({
-      AUTOBUILD_PROVISIONER: 'command', AUTOBUILD_PROVISIONER_COMMAND: './prov --fast', AUTOBUILD_SIMULATED_DURATION: '0',
-      AUTOBUILD_SIMULATED_FAILURE_RATE: '0.25', AUTOBUILD_PROVISIONER_TIMEOUT: '1h', AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '5s',
-      AUTOBUILD_RECOVERY_GRACE: '0', AUTOBUILD_RECOVERY_INTERVAL: '10s',
-    })).toEqual({
-      provisioner: 'command', simulatedDurationMs: 0, simulatedFailureRate: 0.25, command: './prov --fast', timeoutMs: 3_600_000,
-      heartbeatTimeoutMs: 5000, recoveryGraceMs: 0, recoveryIntervalMs: 10_000,
+    expect(
+      loadProvisioningConfig({
+        AUTOBUILD_PROVISIONER: 'command',
+        AUTOBUILD_PROVISIONER_COMMAND: './prov --fast',
+        AUTOBUILD_SIMULATED_DURATION: '0',
+        AUTOBUILD_SIMULATED_FAILURE_RATE: '0.25',
+        AUTOBUILD_PROVISIONER_TIMEOUT: '1h',
+        AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '5s',
+        AUTOBUILD_RECOVERY_GRACE: '0',
+        AUTOBUILD_RECOVERY_INTERVAL: '10s',
+      }),
+    ).toEqual({
+      provisioner: 'command',
+      simulatedDurationMs: 0,
+      simulatedFailureRate: 0.25,
+      command: './prov --fast',
+      timeoutMs: 3_600_000,
+      heartbeatTimeoutMs: 5000,
+      recoveryGraceMs: 0,
+      recoveryIntervalMs: 10_000,
     });
-    expect(loadNotificationConfig({
-      AUTOBUILD_NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/x?token=1', AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT: '2s',
-      AUTOBUILD_NOTIFY_RETRY_BACKOFF: '500ms', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1m', AUTOBUILD_NOTIFY_INTERVAL: '5s',
-    })).toEqual({ webhookUrl: 'https://hooks.example.com/x?token=1', webhookTimeoutMs: 2000, retryBaseMs: 500, retryMaxMs: 60_000, sweepIntervalMs: 5000 });
+    expect(
+      loadNotificationConfig({
+        AUTOBUILD_NOTIFY_WEBHOOK_URL: 'https://hooks.example.com/x?token=1',
+        AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT: '2s',
+        AUTOBUILD_NOTIFY_RETRY_BACKOFF: '500ms',
+        AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1m',
+        AUTOBUILD_NOTIFY_INTERVAL: '5s',
+      }),
+    ).toEqual({
+      webhookUrl: 'https://hooks.example.com/x?token=1',
+      webhookTimeoutMs: 2000,
+      retryBaseMs: 500,
+      retryMaxMs: 60_000,
+      sweepIntervalMs: 5000,
+    });
   });
 
   it.each([
@@ -45,7 +79,10 @@ describe('provisioning and notification configuration', () => {
   it.each([
     [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL, got "ftp://x"'],
     [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'not a url' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL'],
-    [{ AUTOBUILD_NOTIFY_RETRY_BACKOFF: '1m', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1s' }, 'AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF must not be shorter than AUTOBUILD_NOTIFY_RETRY_BACKOFF'],
+    [
+      { AUTOBUILD_NOTIFY_RETRY_BACKOFF: '1m', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1s' },
+      'AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF must not be shorter than AUTOBUILD_NOTIFY_RETRY_BACKOFF',
+    ],
     [{ AUTOBUILD_NOTIFY_INTERVAL: '0' }, 'AUTOBUILD_NOTIFY_INTERVAL must be at least 1 ms'],
   ])('notifications: %o is refused', (env, message) => {
     expect(() => loadNotificationConfig(env)).toThrow(message);

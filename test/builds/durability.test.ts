@@ -16,18 +16,22 @@ describe('durable builds (SPEC §7, §8)', () => {
   let dir: string;
   const children: Spawned[] = [];
   const spawnWorker = (extra: Record<string, string> = {}) => {
-    const child = spawnEntry('test/builds/fixtures/worker-process.ts', [], cleanEnv({
-      DATABASE_URL: h.db.url,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      AUTOBUILD_TASK_QUEUE: h.taskQueue,
-      AUTOBUILD_PROVISIONER: 'command',
-      AUTOBUILD_PROVISIONER_COMMAND: `EXAMPLE_SLEEP=0.1 EXAMPLE_STATE_DIR=${dir}/state RUNS_FILE=${dir}/runs HANG_PID_DIR=${dir} sh ${SCRIPT}`,
-      AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '2s',
-      AUTOBUILD_RECOVERY_GRACE: '1s',
-      AUTOBUILD_RECOVERY_INTERVAL: '1s',
-      LOG_LEVEL: 'warn',
-      ...extra,
-    }));
+    const child = spawnEntry(
+      'test/builds/fixtures/worker-process.ts',
+      [],
+      cleanEnv({
+        DATABASE_URL: h.db.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        AUTOBUILD_TASK_QUEUE: h.taskQueue,
+        AUTOBUILD_PROVISIONER: 'command',
+        AUTOBUILD_PROVISIONER_COMMAND: `EXAMPLE_SLEEP=0.1 EXAMPLE_STATE_DIR=${dir}/state RUNS_FILE=${dir}/runs HANG_PID_DIR=${dir} sh ${SCRIPT}`,
+        AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '2s',
+        AUTOBUILD_RECOVERY_GRACE: '1s',
+        AUTOBUILD_RECOVERY_INTERVAL: '1s',
+        LOG_LEVEL: 'warn',
+        ...extra,
+      }),
+    );
     children.push(child);
     return child;
   };

@@ -45,7 +45,12 @@ describe('a failing provisioner (SPEC §5.1, §6)', () => {
     const build = await inTransaction(h.db.pool, async (c) => {
       await c.query('SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
       return insertBuild(c, {
-        workspaceId: ws.id, transition: 'stop', reason: 'autostop', initiatorId: ws.owner.id, workflowId: 'evaluate/test', createdAt: null,
+        workspaceId: ws.id,
+        transition: 'stop',
+        reason: 'autostop',
+        initiatorId: ws.owner.id,
+        workflowId: 'evaluate/test',
+        createdAt: null,
       });
     });
     await startBuild(h.temporal.client, h.taskQueue, build.jobId);
@@ -59,10 +64,19 @@ describe('a failing provisioner (SPEC §5.1, §6)', () => {
       kind: 'autobuild_failed',
       workspaceId: ws.id,
       userId: ws.owner.id,
-      payload: { workspaceName: 'box', owner: 'alice', transition: 'stop', reason: 'autostop', jobId: build.jobId, error: 'provider quota exceeded' },
+      payload: {
+        workspaceName: 'box',
+        owner: 'alice',
+        transition: 'stop',
+        reason: 'autostop',
+        jobId: build.jobId,
+        error: 'provider quota exceeded',
+      },
     });
     const { rows } = await h.db.pool.query('SELECT id, dedupe_key, delivered_at, attempts FROM notifications');
-    expect(rows).toEqual([{ id: h.delivered[0]!.id, dedupe_key: `autobuild_failed:${build.jobId}`, delivered_at: expect.any(Date), attempts: 1 }]);
+    expect(rows).toEqual([
+      { id: h.delivered[0]!.id, dedupe_key: `autobuild_failed:${build.jobId}`, delivered_at: expect.any(Date), attempts: 1 },
+    ]);
   });
 });
 

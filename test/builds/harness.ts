@@ -83,7 +83,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       });
       running = worker.run();
       if (opts.background) {
-        background = startBackgroundTasks({ pool: db.pool, client: temporal.client, taskQueue, log: quietLog, provisioning, notifications, sink });
+        background = startBackgroundTasks({
+          pool: db.pool,
+          client: temporal.client,
+          taskQueue,
+          log: quietLog,
+          provisioning,
+          notifications,
+          sink,
+        });
       }
     },
     async stopWorker() {
@@ -112,7 +120,16 @@ export async function seed(h: Harness, template: Parameters<Ops['templates']['cr
 
 /** Every row of the project's tables, to prove an operation changed nothing. */
 export async function dumpTables(h: Harness): Promise<Record<string, unknown[]>> {
-  const tables = ['users', 'templates', 'template_versions', 'workspaces', 'workspace_builds', 'provisioner_jobs', 'notifications', 'simulated_failures'];
+  const tables = [
+    'users',
+    'templates',
+    'template_versions',
+    'workspaces',
+    'workspace_builds',
+    'provisioner_jobs',
+    'notifications',
+    'simulated_failures',
+  ];
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = (await h.db.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;
   return out;

@@ -56,7 +56,10 @@ describe('workspace lifecycle with the simulated provisioner (SPEC §5.1, §5.3,
     expect(await h.ops.workspaces.list()).toEqual([]);
     expect((await h.ops.workspaces.list({ includeDeleted: true })).map((w) => w.status)).toEqual(['deleted']);
     expect((await h.ops.workspaces.history(ws.id)).map((b) => `${b.buildNumber}:${b.transition}:${b.job.status}`)).toEqual([
-      '4:delete:succeeded', '3:start:succeeded', '2:stop:succeeded', '1:start:succeeded',
+      '4:delete:succeeded',
+      '3:start:succeeded',
+      '2:stop:succeeded',
+      '1:start:succeeded',
     ]);
     // The name is free again.
     const again = await h.ops.workspaces.create({ owner: 'alice', template: 'dev', name: 'box' });

@@ -39,7 +39,13 @@ describe('users', () => {
 
     const r = await h.cli(['user', 'create', 'bob', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ id: expect.any(String), username: 'bob', status: 'active', quietHoursSchedule: null, createdAt: expect.stringMatching(ISO) });
+    expect(r.json()).toEqual({
+      id: expect.any(String),
+      username: 'bob',
+      status: 'active',
+      quietHoursSchedule: null,
+      createdAt: expect.stringMatching(ISO),
+    });
   });
 
   it('refuses a duplicate and a malformed quiet-hours schedule, changing nothing', async () => {
@@ -60,11 +66,34 @@ describe('users', () => {
 describe('templates', () => {
   it('template create takes one flag per option; --json has durations in ms and full day names', async () => {
     const r = await h.cli([
-      'template', 'create', 'dev',
-      '--default-ttl', '8h', '--activity-bump', '30m', '--allow-user-autostart', 'true', '--allow-user-autostop', 'true',
-      '--autostart-days', 'mon-fri', '--failure-ttl', '0', '--dormancy-threshold', '7d', '--dormancy-autodelete', '30d',
-      '--autostop-notify-before', '15m', '--autostop-requirement-days', 'sat,sun', '--autostop-requirement-weeks', '2',
-      '--require-active-version', 'false', '--json',
+      'template',
+      'create',
+      'dev',
+      '--default-ttl',
+      '8h',
+      '--activity-bump',
+      '30m',
+      '--allow-user-autostart',
+      'true',
+      '--allow-user-autostop',
+      'true',
+      '--autostart-days',
+      'mon-fri',
+      '--failure-ttl',
+      '0',
+      '--dormancy-threshold',
+      '7d',
+      '--dormancy-autodelete',
+      '30d',
+      '--autostop-notify-before',
+      '15m',
+      '--autostop-requirement-days',
+      'sat,sun',
+      '--autostop-requirement-weeks',
+      '2',
+      '--require-active-version',
+      'false',
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({
@@ -88,7 +117,10 @@ describe('templates', () => {
   it('refuses a bad duration, a bad day list and an out-of-range option, changing nothing', async () => {
     const before = await rowCount('templates');
     expectRefused(await h.cli(['template', 'create', 'bad', '--default-ttl', '8 hours']), /--default-ttl .*invalid duration "8 hours"/);
-    expectRefused(await h.cli(['template', 'create', 'bad', '--autostart-days', 'mon-funday']), /--autostart-days .*invalid weekday "mon-funday"/);
+    expectRefused(
+      await h.cli(['template', 'create', 'bad', '--autostart-days', 'mon-funday']),
+      /--autostart-days .*invalid weekday "mon-funday"/,
+    );
     expectRefused(await h.cli(['template', 'update', 'dev', '--autostop-requirement-weeks', '17']), /autostop requirement weeks/);
     expect(await rowCount('templates')).toBe(before);
   });
@@ -191,7 +223,10 @@ describe('workspaces', () => {
 
     const set = (await h.cli(['workspace', 'schedule', 'set', 'alice/dev', 'CRON_TZ=Asia/Tokyo 30 8 * * 1-5', '--json'])).json();
     expect(set).toMatchObject({ autostartSchedule: 'CRON_TZ=Asia/Tokyo 30 8 * * 1-5', nextStartAt: expect.stringMatching(ISO) });
-    expect((await h.cli(['workspace', 'schedule', 'clear', 'alice/dev', '--json'])).json()).toMatchObject({ autostartSchedule: null, nextStartAt: null });
+    expect((await h.cli(['workspace', 'schedule', 'clear', 'alice/dev', '--json'])).json()).toMatchObject({
+      autostartSchedule: null,
+      nextStartAt: null,
+    });
     expect((await h.cli(['workspace', 'ttl', 'set', 'alice/dev', '2h', '--json'])).json()).toMatchObject({ ttlMs: 2 * HOUR });
 
     const extended = (await h.cli(['workspace', 'extend', 'alice/dev', '90m', '--json'])).json();
@@ -246,7 +281,13 @@ describe('explain, history, tick, reevaluate', () => {
     const r = await h.cli(['tick', '--at', nextAutostart.at, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const stats = r.json();
-    expect(stats).toMatchObject({ tick: nextAutostart.at, transitions: { 'start/autostart': 1 }, errors: 0, skipped: {}, elapsedMs: expect.any(Number) });
+    expect(stats).toMatchObject({
+      tick: nextAutostart.at,
+      transitions: { 'start/autostart': 1 },
+      errors: 0,
+      skipped: {},
+      elapsedMs: expect.any(Number),
+    });
     expect(stats.samples.transitions['start/autostart']).toHaveLength(1);
     expect(stats.workflowId).toMatch(/^tick\/manual\//);
     expectRefused(await h.cli(['tick', '--at', 'tomorrow 9am']), /ISO-8601 time with an offset/);
@@ -267,7 +308,12 @@ describe('explain, history, tick, reevaluate', () => {
   it('reevaluate prints the decision through the evaluateNow update', async () => {
     const r = await h.cli(['reevaluate', 'alice/dev', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json()).toMatchObject({ workspace: 'alice/dev', tick: expect.stringMatching(ISO), decision: { transition: null }, build: null });
+    expect(r.json()).toMatchObject({
+      workspace: 'alice/dev',
+      tick: expect.stringMatching(ISO),
+      decision: { transition: null },
+      build: null,
+    });
   });
 });
 

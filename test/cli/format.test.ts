@@ -2,13 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from 'commander';
 import { formatFields, formatInstant, formatRelative, formatTable } from '../../src/cli/format.js';
-import {
-  parseBooleanArg,
-  parseDaysArg,
-  parseDurationArg,
-  parseInstantArg,
-  parseWorkspaceRef,
-} from '../../src/cli/parse.js';
+import { parseBooleanArg, parseDaysArg, parseDurationArg, parseInstantArg, parseWorkspaceRef } from '../../src/cli/parse.js';
 import { describeFailure } from '../../src/cli/program.js';
 import { CliError, EXIT } from '../../src/cli/errors.js';
 import { withProgress } from '../../src/cli/progress.js';
@@ -39,10 +33,23 @@ describe('formatRelative', () => {
 
 describe('formatTable and formatFields', () => {
   it('aligns columns and leaves the last one unpadded', () => {
-    expect(formatTable(['A', 'LONG'], [['xyz', '1'], ['p', '22']])).toBe('A    LONG\nxyz  1\np    22\n');
+    expect(
+      formatTable(
+        ['A', 'LONG'],
+        [
+          ['xyz', '1'],
+          ['p', '22'],
+        ],
+      ),
+    ).toBe('A    LONG\nxyz  1\np    22\n');
   });
   it('aligns keys and prints null as a dash', () => {
-    expect(formatFields([['id', '1'], ['template', null]])).toBe('id:        1\ntemplate:  -\n');
+    expect(
+      formatFields([
+        ['id', '1'],
+        ['template', null],
+      ]),
+    ).toBe('id:        1\ntemplate:  -\n');
   });
 });
 
@@ -90,7 +97,11 @@ describe('describeFailure', () => {
 
 describe('withProgress', () => {
   it('Ctrl-C ends the wait with exit 130 and says what goes on', async () => {
-    const never = withProgress('waiting', 'the build goes on', (p) => new Promise<never>((_, reject) => p.signal.addEventListener('abort', () => reject(new Error('aborted')))));
+    const never = withProgress(
+      'waiting',
+      'the build goes on',
+      (p) => new Promise<never>((_, reject) => p.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    );
     setTimeout(() => process.emit('SIGINT'), 10);
     await expect(never).rejects.toMatchObject({ exitCode: EXIT.interrupted, message: 'interrupted; the build goes on' });
     expect(process.listenerCount('SIGINT')).toBe(0);

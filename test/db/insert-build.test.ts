@@ -17,7 +17,15 @@ describe('§6 insertBuild and loadSnapshot', () => {
 
   const build = (workspaceId: string, extra: Partial<Parameters<typeof insertBuild>[1]> = {}) =>
     inTransaction(db.pool, (c) =>
-      insertBuild(c, { workspaceId, transition: 'start', reason: 'initiator', initiatorId: userId, workflowId: null, createdAt: null, ...extra }),
+      insertBuild(c, {
+        workspaceId,
+        transition: 'start',
+        reason: 'initiator',
+        initiatorId: userId,
+        workflowId: null,
+        createdAt: null,
+        ...extra,
+      }),
     );
   const finishJob = (jobId: string, error: string | null = null) =>
     db.pool.query('UPDATE provisioner_jobs SET started_at = now(), completed_at = now(), error = $2 WHERE id = $1', [jobId, error]);
@@ -37,7 +45,12 @@ describe('§6 insertBuild and loadSnapshot', () => {
     expect(loaded.latestBuild.jobId).toBe(first.jobId);
 
     await finishJob(first.jobId);
-    const second = await build(ws, { transition: 'stop', reason: 'autostop', createdAt: new Date('2030-05-06T07:08:00Z'), workflowId: 'workspace/x' });
+    const second = await build(ws, {
+      transition: 'stop',
+      reason: 'autostop',
+      createdAt: new Date('2030-05-06T07:08:00Z'),
+      workflowId: 'workspace/x',
+    });
     expect(second.buildNumber).toBe(2);
     const { rows } = await db.pool.query('SELECT created_at, workflow_id, reason FROM workspace_builds WHERE id = $1', [second.buildId]);
     expect(rows[0]).toEqual({ created_at: new Date('2030-05-06T07:08:00Z'), workflow_id: 'workspace/x', reason: 'autostop' });
@@ -77,7 +90,8 @@ describe('§6 insertBuild and loadSnapshot', () => {
     const t2 = await insertTemplate(db.pool);
     const ws2 = await insertWorkspace(db.pool, userId, t2.id, { automatic_updates: 'always' });
     await finishJob((await build(ws2)).jobId);
-    const v3 = (await db.pool.query(`INSERT INTO template_versions (template_id, name) VALUES ($1, 'v3') RETURNING id`, [t2.id])).rows[0].id;
+    const v3 = (await db.pool.query(`INSERT INTO template_versions (template_id, name) VALUES ($1, 'v3') RETURNING id`, [t2.id])).rows[0]
+      .id;
     await db.pool.query('UPDATE templates SET active_version_id = $1 WHERE id = $2', [v3, t2.id]);
     await finishJob((await build(ws2, { transition: 'stop', reason: 'autostop' })).jobId);
     expect((await build(ws2, { transition: 'start', reason: 'initiator' })).templateVersionId).toBe(t2.versionId);

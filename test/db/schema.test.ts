@@ -59,7 +59,10 @@ describe('§1 constraints', () => {
     await db.pool.query('UPDATE workspaces SET deleted = true WHERE id = $1', [id]);
     await db.pool.query('INSERT INTO workspaces (owner_id, template_id, name) VALUES ($1, $2, $3)', [userId, template.id, rows[0].name]);
     await rejects(`INSERT INTO workspaces (owner_id, template_id, name, ttl_ms) VALUES ($1, $2, 'short', 59999)`, [userId, template.id]);
-    await rejects(`INSERT INTO workspaces (owner_id, template_id, name, ttl_ms) VALUES ($1, $2, 'long', 2592000001)`, [userId, template.id]);
+    await rejects(`INSERT INTO workspaces (owner_id, template_id, name, ttl_ms) VALUES ($1, $2, 'long', 2592000001)`, [
+      userId,
+      template.id,
+    ]);
   });
 
   it('build numbers are unique per workspace, transitions and reasons are from the SPEC lists', async () => {
@@ -104,16 +107,20 @@ describe('job status and the latest-build summary kept by triggers', () => {
     const t = await insertTemplate(db.pool);
     const ws = await insertWorkspace(db.pool, userId, t.id);
     const summary = async () =>
-      (await db.pool.query(
-        'SELECT latest_build_number, latest_transition, latest_deadline, latest_job_status, latest_job_completed_at FROM workspaces WHERE id = $1',
-        [ws],
-      )).rows[0];
+      (
+        await db.pool.query(
+          'SELECT latest_build_number, latest_transition, latest_deadline, latest_job_status, latest_job_completed_at FROM workspaces WHERE id = $1',
+          [ws],
+        )
+      ).rows[0];
     const job = (await db.pool.query('INSERT INTO provisioner_jobs DEFAULT VALUES RETURNING id')).rows[0].id;
-    const build = (await db.pool.query(
-      `INSERT INTO workspace_builds (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id)
+    const build = (
+      await db.pool.query(
+        `INSERT INTO workspace_builds (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id)
        VALUES ($1, 1, 'start', 'initiator', $2, $3, $4) RETURNING id`,
-      [ws, t.versionId, userId, job],
-    )).rows[0].id;
+        [ws, t.versionId, userId, job],
+      )
+    ).rows[0].id;
     expect(await summary()).toMatchObject({ latest_build_number: 1, latest_transition: 'start', latest_job_status: 'pending' });
 
     await db.pool.query('UPDATE provisioner_jobs SET started_at = now() WHERE id = $1', [job]);

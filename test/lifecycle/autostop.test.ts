@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { computeAutostop, type AutostopInput, type Weekday } from '../../src/lifecycle/index.js';
 import { H, at, defaultTemplate } from './fixtures.js';
 
-function autostop(input: Partial<Omit<AutostopInput, 'template' | 'workspace'>> & {
-  template?: Partial<AutostopInput['template']>;
-  workspace?: Partial<AutostopInput['workspace']>;
-}) {
+function autostop(
+  input: Partial<Omit<AutostopInput, 'template' | 'workspace'>> & {
+    template?: Partial<AutostopInput['template']>;
+    workspace?: Partial<AutostopInput['workspace']>;
+  },
+) {
   const result = computeAutostop({
     completedAt: input.completedAt ?? at('2024-01-01T12:00:00Z'),
     workspace: { ttlMs: null, autostartSchedule: null, ...input.workspace },
@@ -24,9 +26,10 @@ describe('§5.1 worked examples', () => {
   });
 
   it('template forbids user autostop, default 3 h, workspace TTL 4 h → C + 3h', () => {
-    expect(
-      autostop({ workspace: { ttlMs: 4 * H }, template: { allowUserAutostop: false, defaultTtlMs: 3 * H } }),
-    ).toEqual({ deadline: '2024-01-01T15:00:00.000Z', maxDeadline: null });
+    expect(autostop({ workspace: { ttlMs: 4 * H }, template: { allowUserAutostop: false, defaultTtlMs: 3 * H } })).toEqual({
+      deadline: '2024-01-01T15:00:00.000Z',
+      maxDeadline: null,
+    });
   });
 
   it('user autostop allowed, workspace TTL unset → no deadline', () => {
@@ -65,10 +68,26 @@ describe('§5.1 step 2 next autostart', () => {
   const base = { workspace: { ttlMs: 12 * H, autostartSchedule: '0 9 * * *' }, completedAt: at('2024-01-01T22:00:00Z') };
   it.each([
     { name: 'deadline after the next autostart moves to autostart + TTL', given: base, want: '2024-01-02T21:00:00.000Z' },
-    { name: 'next autostart on a disallowed day is ignored', given: { ...base, template: { autostartAllowedDays: ['wednesday'] as Weekday[] } }, want: '2024-01-02T10:00:00.000Z' },
-    { name: 'template that disallows autostart is ignored', given: { ...base, template: { allowUserAutostart: false } }, want: '2024-01-02T10:00:00.000Z' },
-    { name: 'unparsable stored schedule is ignored', given: { ...base, workspace: { ...base.workspace, autostartSchedule: '0 9 * * 7' } }, want: '2024-01-02T10:00:00.000Z' },
-    { name: 'deadline equal to the next autostart is kept (strict)', given: { ...base, completedAt: at('2024-01-01T21:00:00Z') }, want: '2024-01-02T09:00:00.000Z' },
+    {
+      name: 'next autostart on a disallowed day is ignored',
+      given: { ...base, template: { autostartAllowedDays: ['wednesday'] as Weekday[] } },
+      want: '2024-01-02T10:00:00.000Z',
+    },
+    {
+      name: 'template that disallows autostart is ignored',
+      given: { ...base, template: { allowUserAutostart: false } },
+      want: '2024-01-02T10:00:00.000Z',
+    },
+    {
+      name: 'unparsable stored schedule is ignored',
+      given: { ...base, workspace: { ...base.workspace, autostartSchedule: '0 9 * * 7' } },
+      want: '2024-01-02T10:00:00.000Z',
+    },
+    {
+      name: 'deadline equal to the next autostart is kept (strict)',
+      given: { ...base, completedAt: at('2024-01-01T21:00:00Z') },
+      want: '2024-01-02T09:00:00.000Z',
+    },
   ])('$name', ({ given, want }) => {
     expect(autostop(given).deadline).toBe(want);
   });
@@ -85,8 +104,16 @@ describe('§5.1 step 3 autostop requirement', () => {
     });
 
   it.each([
-    { name: '2-hour rule: quiet hours exactly 2 h after C are kept', completedAt: '2024-01-01T22:00:00Z', want: '2024-01-02T00:00:00.000Z' },
-    { name: '2-hour rule: quiet hours 1h59m after C are skipped to the next day', completedAt: '2024-01-01T22:01:00Z', want: '2024-01-03T00:00:00.000Z' },
+    {
+      name: '2-hour rule: quiet hours exactly 2 h after C are kept',
+      completedAt: '2024-01-01T22:00:00Z',
+      want: '2024-01-02T00:00:00.000Z',
+    },
+    {
+      name: '2-hour rule: quiet hours 1h59m after C are skipped to the next day',
+      completedAt: '2024-01-01T22:01:00Z',
+      want: '2024-01-03T00:00:00.000Z',
+    },
     { name: '2-hour rule: quiet hours 2h01m after C are kept', completedAt: '2024-01-01T21:59:00Z', want: '2024-01-02T00:00:00.000Z' },
     { name: '2-hour rule: start at 23:30 skips tonight', completedAt: '2024-01-01T23:30:00Z', want: '2024-01-03T00:00:00.000Z' },
     { name: 'default quiet hours are midnight UTC', completedAt: '2024-01-01T12:00:00Z', want: '2024-01-02T00:00:00.000Z' },
@@ -123,9 +150,24 @@ describe('§5.1 step 3 autostop requirement', () => {
 
   // Weeks count from Monday 2023-01-02 (week 0): 2024-01-03 is in week 52, 2024-01-10 in week 53.
   it.each([
-    { name: 'weeks 2, C in an applicable week (52): this week, later days are not re-checked', completedAt: '2024-01-03T12:00:00Z', weeks: 2, want: '2024-01-08T00:00:00.000Z' },
-    { name: 'weeks 2, C in week 53: moves to the Monday of week 54', completedAt: '2024-01-10T12:00:00Z', weeks: 2, want: '2024-01-15T00:00:00.000Z' },
-    { name: 'weeks 4, C in week 53: moves to the Monday of week 56', completedAt: '2024-01-10T12:00:00Z', weeks: 4, want: '2024-01-29T00:00:00.000Z' },
+    {
+      name: 'weeks 2, C in an applicable week (52): this week, later days are not re-checked',
+      completedAt: '2024-01-03T12:00:00Z',
+      weeks: 2,
+      want: '2024-01-08T00:00:00.000Z',
+    },
+    {
+      name: 'weeks 2, C in week 53: moves to the Monday of week 54',
+      completedAt: '2024-01-10T12:00:00Z',
+      weeks: 2,
+      want: '2024-01-15T00:00:00.000Z',
+    },
+    {
+      name: 'weeks 4, C in week 53: moves to the Monday of week 56',
+      completedAt: '2024-01-10T12:00:00Z',
+      weeks: 4,
+      want: '2024-01-29T00:00:00.000Z',
+    },
     { name: 'weeks 1 never moves the week', completedAt: '2024-01-10T12:00:00Z', weeks: 1, want: '2024-01-15T00:00:00.000Z' },
   ])('$name', ({ completedAt, weeks, want }) => {
     expect(requirement(completedAt, { days: ['monday'], weeks }).maxDeadline).toBe(want);
@@ -141,17 +183,17 @@ describe('§5.1 step 3 autostop requirement', () => {
 
   it('a DST change inside the computation: quiet hours in the spring-forward gap fire after the gap', () => {
     // Chicago quiet hours 02:30, requirement Sunday; Sunday 2024-03-10 02:30 does not exist → 03:30 CDT.
-    expect(
-      requirement('2024-03-06T18:00:00Z', { days: ['sunday'], quietHours: 'CRON_TZ=America/Chicago 30 2 * * *' }).maxDeadline,
-    ).toBe('2024-03-10T08:30:00.000Z');
+    expect(requirement('2024-03-06T18:00:00Z', { days: ['sunday'], quietHours: 'CRON_TZ=America/Chicago 30 2 * * *' }).maxDeadline).toBe(
+      '2024-03-10T08:30:00.000Z',
+    );
   });
 
   it('a DST change inside the computation: fall-back day midnight in Sydney', () => {
     // Sydney falls back on Sunday 2024-04-07 (03:00 AEDT → 02:00 AEST); requirement Monday, quiet hours 00:00.
     // Monday 2024-04-08 00:00 AEST = 2024-04-07T14:00Z.
-    expect(
-      requirement('2024-04-05T00:00:00Z', { days: ['monday'], quietHours: 'CRON_TZ=Australia/Sydney 0 0 * * *' }).maxDeadline,
-    ).toBe('2024-04-07T14:00:00.000Z');
+    expect(requirement('2024-04-05T00:00:00Z', { days: ['monday'], quietHours: 'CRON_TZ=Australia/Sydney 0 0 * * *' }).maxDeadline).toBe(
+      '2024-04-07T14:00:00.000Z',
+    );
   });
 
   it('no requirement days means no max deadline', () => {

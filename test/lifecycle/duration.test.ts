@@ -20,7 +20,9 @@ describe('parseDuration', () => {
 
   it.each(['', '8', 'h', '-1h', '1h 30m', '1w', '8hours', 'abc', '1h-30m'])('rejects %j with a one-line message', (text) => {
     expect(() => parseDuration(text)).toThrow(RangeError);
-    expect(() => parseDuration(text)).toThrow(/^invalid duration ".*": use a number with a unit \(d, h, m, s, ms\), e\.g\. 8h, 30m, 1h30m, 7d, or 0$/);
+    expect(() => parseDuration(text)).toThrow(
+      /^invalid duration ".*": use a number with a unit \(d, h, m, s, ms\), e\.g\. 8h, 30m, 1h30m, 7d, or 0$/,
+    );
   });
 });
 

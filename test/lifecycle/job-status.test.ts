@@ -12,9 +12,21 @@ describe('§1 job status derivation', () => {
     { name: 'completed without error', job: { startedAt: t, completedAt: t, canceledAt: null, error: null }, status: 'succeeded' },
     { name: 'completed with error', job: { startedAt: t, completedAt: t, canceledAt: null, error: 'boom' }, status: 'failed' },
     { name: 'completed after cancel', job: { startedAt: t, completedAt: t, canceledAt: t, error: null }, status: 'canceled' },
-    { name: 'pending job canceled (canceled_at and completed_at set)', job: { startedAt: null, completedAt: t, canceledAt: t, error: null }, status: 'canceled' },
-    { name: 'error wins over cancel when completed', job: { startedAt: t, completedAt: t, canceledAt: t, error: 'boom' }, status: 'failed' },
-    { name: 'error wins over cancel when not completed', job: { startedAt: t, completedAt: null, canceledAt: t, error: 'boom' }, status: 'failed' },
+    {
+      name: 'pending job canceled (canceled_at and completed_at set)',
+      job: { startedAt: null, completedAt: t, canceledAt: t, error: null },
+      status: 'canceled',
+    },
+    {
+      name: 'error wins over cancel when completed',
+      job: { startedAt: t, completedAt: t, canceledAt: t, error: 'boom' },
+      status: 'failed',
+    },
+    {
+      name: 'error wins over cancel when not completed',
+      job: { startedAt: t, completedAt: null, canceledAt: t, error: 'boom' },
+      status: 'failed',
+    },
   ] as { name: string; job: Parameters<typeof deriveJobStatus>[0]; status: JobStatus }[])('$name → $status', ({ job, status }) => {
     expect(deriveJobStatus(job)).toBe(status);
   });

@@ -53,7 +53,11 @@ describe('preview', () => {
 
   it('blocked autostart has no next autostart', () => {
     const p = preview(
-      snapshot({ workspace: { autostartSchedule: '0 9 * * *' }, template: { allowUserAutostart: false }, latestBuild: { transition: 'stop' } }),
+      snapshot({
+        workspace: { autostartSchedule: '0 9 * * *' },
+        template: { allowUserAutostart: false },
+        latestBuild: { transition: 'stop' },
+      }),
       at('2024-01-05T18:00:00Z'),
     );
     expect(p.nextAutostart).toBeNull();

@@ -19,7 +19,14 @@ describe('the lifecycle core inside the workflow sandbox', () => {
   it('bundles without warnings and computes decide, schedules and deadlines as in Node', async () => {
     const warnings: string[] = [];
     const noop = () => {};
-    const logger = { log: noop, trace: noop, debug: noop, info: noop, error: (m: string) => warnings.push(m), warn: (m: string) => warnings.push(m) };
+    const logger = {
+      log: noop,
+      trace: noop,
+      debug: noop,
+      info: noop,
+      error: (m: string) => warnings.push(m),
+      warn: (m: string) => warnings.push(m),
+    };
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./sandbox/workflows.ts', import.meta.url)),
       logger,
@@ -48,7 +55,11 @@ describe('the lifecycle core inside the workflow sandbox', () => {
       preloadModules: PRELOADED_MODULES,
       logger: QUIET_LOGGER,
     });
-    const worker = await Worker.create({ connection: temporal.nativeConnection, taskQueue: `${temporal.taskQueue}-preloaded`, workflowBundle });
+    const worker = await Worker.create({
+      connection: temporal.nativeConnection,
+      taskQueue: `${temporal.taskQueue}-preloaded`,
+      workflowBundle,
+    });
     const s = snapshot({ latestBuild: { transition: 'start', deadline: new Date('2024-01-01T18:00:00Z') } });
     const run = (n: number) =>
       temporal.client.workflow.execute(coreInSandbox, {

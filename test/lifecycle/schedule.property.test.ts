@@ -31,7 +31,14 @@ function wallAt(zone: string, instant: number): Wall {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone, hourCycle: 'h23', weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
     });
     formatters.set(zone, f);
   }
@@ -151,11 +158,14 @@ function checkIterated(spec: string, zone: string, fields: Fields, start: number
       const shift = gapShift(zone, fire);
       expect(shift, `${new Date(fire).toISOString()} matches only as a gap shift`).toBeGreaterThan(0);
       const shifted = new Date(fire + (offsetMinutes(zone, fire) - shift) * MIN);
-      expect(
-        matches({ minute: shifted.getUTCMinutes(), hour: shifted.getUTCHours(), weekday: shifted.getUTCDay(), day: '' }, fields),
-      ).toBe(true);
+      expect(matches({ minute: shifted.getUTCMinutes(), hour: shifted.getUTCHours(), weekday: shifted.getUTCDay(), day: '' }, fields)).toBe(
+        true,
+      );
     }
-    expect(missedBetween(zone, fields, previous, fire).map((x) => new Date(x).toISOString()), 'no existing occurrence skipped').toEqual([]);
+    expect(
+      missedBetween(zone, fields, previous, fire).map((x) => new Date(x).toISOString()),
+      'no existing occurrence skipped',
+    ).toEqual([]);
     previous = fire;
   }
 }

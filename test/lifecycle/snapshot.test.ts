@@ -4,9 +4,19 @@ import { at, snapshot } from './fixtures.js';
 
 describe('snapshot JSON crossing', () => {
   const full = snapshot({
-    workspace: { autostartSchedule: 'CRON_TZ=Europe/Berlin 0 9 * * 1-5', ttlMs: 3_600_000, dormantAt: at('2024-01-02T00:00:00Z'), deletingAt: at('2024-01-09T00:00:00Z'), nextStartAt: at('2024-01-03T08:00:00Z') },
+    workspace: {
+      autostartSchedule: 'CRON_TZ=Europe/Berlin 0 9 * * 1-5',
+      ttlMs: 3_600_000,
+      dormantAt: at('2024-01-02T00:00:00Z'),
+      deletingAt: at('2024-01-09T00:00:00Z'),
+      nextStartAt: at('2024-01-03T08:00:00Z'),
+    },
     template: { autostopRequirementDays: ['saturday'] },
-    latestBuild: { deadline: at('2024-01-01T18:00:00Z'), maxDeadline: at('2024-01-02T00:00:00Z'), notifiedAutostopDeadline: at('2024-01-01T18:00:00Z') },
+    latestBuild: {
+      deadline: at('2024-01-01T18:00:00Z'),
+      maxDeadline: at('2024-01-02T00:00:00Z'),
+      notifiedAutostopDeadline: at('2024-01-01T18:00:00Z'),
+    },
     latestJob: { canceledAt: at('2024-01-01T10:00:30Z') },
   });
 

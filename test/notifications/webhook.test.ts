@@ -59,12 +59,20 @@ describe('notification outbox and webhook delivery (SPEC §6)', () => {
   it('a webhook that fails twice then accepts receives each notification three times with the same id as Idempotency-Key', async () => {
     await inTransaction(h.db.pool, async (c) => {
       for (const kind of ['autostop_reminder', 'workspace_dormant'] as const) {
-        await insertNotification(c, { kind, workspaceId: workspace.id, userId: workspace.ownerId, payload: { kind }, dedupeKey: `test:${kind}` });
+        await insertNotification(c, {
+          kind,
+          workspaceId: workspace.id,
+          userId: workspace.ownerId,
+          payload: { kind },
+          dedupeKey: `test:${kind}`,
+        });
       }
     });
     const started = Date.now();
     await h.temporal.client.workflow.execute('deliverOutbox', { workflowId: `outbox/test-${Date.now()}`, taskQueue: h.taskQueue });
-    const { rows } = await h.db.pool.query('SELECT id, kind, delivered_at, attempts, last_error FROM notifications ORDER BY created_at, kind');
+    const { rows } = await h.db.pool.query(
+      'SELECT id, kind, delivered_at, attempts, last_error FROM notifications ORDER BY created_at, kind',
+    );
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).toMatchObject({ delivered_at: expect.any(Date), attempts: 3, last_error: null });
@@ -73,7 +81,13 @@ describe('notification outbox and webhook delivery (SPEC §6)', () => {
       for (const r of requests) {
         expect(r.headers['idempotency-key']).toBe(row.id);
         expect(r.headers['content-type']).toBe('application/json');
-        expect(r.body).toMatchObject({ id: row.id, kind: row.kind, workspaceId: workspace.id, userId: workspace.ownerId, payload: { kind: row.kind } });
+        expect(r.body).toMatchObject({
+          id: row.id,
+          kind: row.kind,
+          workspaceId: workspace.id,
+          userId: workspace.ownerId,
+          payload: { kind: row.kind },
+        });
       }
     }
     // Backoff: 100 ms, then 200 ms, at least.
@@ -83,7 +97,13 @@ describe('notification outbox and webhook delivery (SPEC §6)', () => {
   it('one notification per cause: writing the same dedupe key twice stores it once', async () => {
     const write = () =>
       inTransaction(h.db.pool, (c) =>
-        insertNotification(c, { kind: 'autobuild_failed', workspaceId: workspace.id, userId: workspace.ownerId, payload: {}, dedupeKey: 'test:once' }),
+        insertNotification(c, {
+          kind: 'autobuild_failed',
+          workspaceId: workspace.id,
+          userId: workspace.ownerId,
+          payload: {},
+          dedupeKey: 'test:once',
+        }),
       );
     await write();
     await write();
@@ -93,21 +113,37 @@ describe('notification outbox and webhook delivery (SPEC §6)', () => {
 
   it('never lost: a notification nobody delivered after commit is delivered by the worker’s outbox sweep', async () => {
     await h.stopWorker();
-    const sweeping = await startHarness({ noWorker: true, background: true, sink: webhookSink(url, 2000), notifications: { retryBaseMs: 50, sweepIntervalMs: 200 } });
+    const sweeping = await startHarness({
+      noWorker: true,
+      background: true,
+      sink: webhookSink(url, 2000),
+      notifications: { retryBaseMs: 50, sweepIntervalMs: 200 },
+    });
     try {
       const { user } = await seed(sweeping);
       const created = await sweeping.ops.workspaces.create({ owner: user.username, template: 'dev', name: 'box' });
       await inTransaction(sweeping.db.pool, (c) =>
-        insertNotification(c, { kind: 'workspace_dormant', workspaceId: created.workspaceId, userId: user.id, payload: {}, dedupeKey: 'test:sweep' }),
+        insertNotification(c, {
+          kind: 'workspace_dormant',
+          workspaceId: created.workspaceId,
+          userId: user.id,
+          payload: {},
+          dedupeKey: 'test:sweep',
+        }),
       );
       await sweeping.startWorker(); // starts the sweeps; nothing asks for delivery
-      await waitUntil('the sweep to deliver', async () =>
-        (await sweeping.db.pool.query(`SELECT delivered_at FROM notifications WHERE dedupe_key = 'test:sweep'`)).rows[0].delivered_at !== null,
+      await waitUntil(
+        'the sweep to deliver',
+        async () =>
+          (await sweeping.db.pool.query(`SELECT delivered_at FROM notifications WHERE dedupe_key = 'test:sweep'`)).rows[0].delivered_at !==
+          null,
       );
       const { rows } = await sweeping.db.pool.query(`SELECT id, attempts FROM notifications WHERE dedupe_key = 'test:sweep'`);
       expect(rows[0].attempts).toBe(3);
       expect(receiver.received.filter((r) => r.body.id === rows[0].id).map((r) => r.headers['idempotency-key'])).toEqual([
-        rows[0].id, rows[0].id, rows[0].id,
+        rows[0].id,
+        rows[0].id,
+        rows[0].id,
       ]);
     } finally {
       await sweeping.close();
@@ -116,7 +152,14 @@ describe('notification outbox and webhook delivery (SPEC §6)', () => {
 
   it('webhook errors name the answer and keep the URL’s query (a token) out of the message', async () => {
     const sink = webhookSink(url, 2000);
-    const n = { id: 'x-1', kind: 'autostop_reminder', workspaceId: workspace.id, userId: workspace.ownerId, createdAt: new Date().toISOString(), payload: {} };
+    const n = {
+      id: 'x-1',
+      kind: 'autostop_reminder',
+      workspaceId: workspace.id,
+      userId: workspace.ownerId,
+      createdAt: new Date().toISOString(),
+      payload: {},
+    };
     await expect(sink.send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:\d+\/hooks\?… answered 500 Internal Server Error$/);
     await expect(webhookSink('http://127.0.0.1:1/x', 500).send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:1\/x unreachable: /);
   });
@@ -126,7 +169,20 @@ describe('the default log sink (SPEC §6)', () => {
   it('writes one structured line per notification, with its id', async () => {
     const lines: string[] = [];
     const sink = logSink(createLogger({ level: 'info', format: 'json', write: (l) => void lines.push(l) }));
-    await sink.send({ id: 'n-1', kind: 'workspace_dormant', workspaceId: 'w', userId: 'u', createdAt: '2024-01-01T00:00:00.000Z', payload: { a: 1 } });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'notification', notificationId: 'n-1', kind: 'workspace_dormant', payload: { a: 1 } });
+    await sink.send({
+      id: 'n-1',
+      kind: 'workspace_dormant',
+      workspaceId: 'w',
+      userId: 'u',
+      createdAt: '2024-01-01T00:00:00.000Z',
+      payload: { a: 1 },
+    });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      msg: 'notification',
+      notificationId: 'n-1',
+      kind: 'workspace_dormant',
+      payload: { a: 1 },
+    });
   });
 });

@@ -16,7 +16,9 @@ describe('users and templates (SPEC §1)', () => {
     const u = await h.ops.users.create({ username: 'carol' });
     expect(u).toMatchObject({ username: 'carol', status: 'active', quietHoursSchedule: null });
     expect((await h.ops.users.setStatus('carol', 'suspended')).status).toBe('suspended');
-    expect((await h.ops.users.setQuietHours(u.id, 'CRON_TZ=Asia/Tokyo 30 22 * * *')).quietHoursSchedule).toBe('CRON_TZ=Asia/Tokyo 30 22 * * *');
+    expect((await h.ops.users.setQuietHours(u.id, 'CRON_TZ=Asia/Tokyo 30 22 * * *')).quietHoursSchedule).toBe(
+      'CRON_TZ=Asia/Tokyo 30 22 * * *',
+    );
     expect((await h.ops.users.setQuietHours('carol', null)).quietHoursSchedule).toBeNull();
     expect((await h.ops.users.list()).map((x) => x.username)).toEqual(['carol']);
   });
@@ -42,15 +44,32 @@ describe('users and templates (SPEC §1)', () => {
 
   it('every option can be updated, durations as text or milliseconds, days as text or lists', async () => {
     const { template } = await h.ops.templates.update('base', {
-      defaultTtl: '8h', activityBump: 30 * 60_000, allowUserAutostart: false, allowUserAutostop: false,
-      autostartAllowedDays: 'mon-fri', failureTtl: '1h', timeTilDormant: '7d', timeTilDormantAutodelete: '30d',
-      autostopRequirementDays: ['sat', 'sunday'], autostopRequirementWeeks: 2, autostopNotifyBefore: '30m', requireActiveVersion: true,
+      defaultTtl: '8h',
+      activityBump: 30 * 60_000,
+      allowUserAutostart: false,
+      allowUserAutostop: false,
+      autostartAllowedDays: 'mon-fri',
+      failureTtl: '1h',
+      timeTilDormant: '7d',
+      timeTilDormantAutodelete: '30d',
+      autostopRequirementDays: ['sat', 'sunday'],
+      autostopRequirementWeeks: 2,
+      autostopNotifyBefore: '30m',
+      requireActiveVersion: true,
     });
     expect(template.policy).toEqual({
-      defaultTtlMs: 8 * HOUR, activityBumpMs: HOUR / 2, allowUserAutostart: false, allowUserAutostop: false,
-      autostartAllowedDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], failureTtlMs: HOUR,
-      timeTilDormantMs: 7 * 24 * HOUR, timeTilDormantAutodeleteMs: 30 * 24 * HOUR, autostopNotifyBeforeMs: HOUR / 2,
-      requireActiveVersion: true, autostopRequirementDays: ['saturday', 'sunday'], autostopRequirementWeeks: 2,
+      defaultTtlMs: 8 * HOUR,
+      activityBumpMs: HOUR / 2,
+      allowUserAutostart: false,
+      allowUserAutostop: false,
+      autostartAllowedDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+      failureTtlMs: HOUR,
+      timeTilDormantMs: 7 * 24 * HOUR,
+      timeTilDormantAutodeleteMs: 30 * 24 * HOUR,
+      autostopNotifyBeforeMs: HOUR / 2,
+      requireActiveVersion: true,
+      autostopRequirementDays: ['saturday', 'sunday'],
+      autostopRequirementWeeks: 2,
     });
     expect(template.updatedAt.getTime()).toBeGreaterThanOrEqual(template.createdAt.getTime());
   });

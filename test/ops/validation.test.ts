@@ -16,71 +16,351 @@ interface Case {
 
 const cases: Case[] = [
   // users
-  { rule: 'username must be a simple name', run: (o) => o.users.create({ username: 'bad name!' }), code: 'invalid', message: `invalid username "bad name!": use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit` },
+  {
+    rule: 'username must be a simple name',
+    run: (o) => o.users.create({ username: 'bad name!' }),
+    code: 'invalid',
+    message: `invalid username "bad name!": use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+  },
   { rule: 'username is unique', run: (o) => o.users.create({ username: 'alice' }), code: 'conflict', message: 'user alice already exists' },
-  { rule: 'user status is active, suspended or dormant', run: (o) => o.users.create({ username: 'x', status: 'gone' as never }), code: 'invalid', message: 'invalid status "gone": use one of active, suspended, dormant' },
-  { rule: 'quiet hours are a daily schedule (day-of-week *)', run: (o) => o.users.create({ username: 'x', quietHoursSchedule: '0 9 * * 1-5' }), code: 'invalid', message: /^invalid quiet hours schedule: invalid schedule "0 9 \* \* 1-5": / },
-  { rule: 'quiet hours zone must exist', run: (o) => o.users.setQuietHours('alice', 'CRON_TZ=Mars/Olympus 0 0 * * *'), code: 'invalid', message: /^invalid quiet hours schedule: invalid schedule "CRON_TZ=Mars\/Olympus 0 0 \* \* \*": / },
-  { rule: 'set status of an unknown user', run: (o) => o.users.setStatus('nobody', 'suspended'), code: 'not_found', message: 'no user nobody' },
-  { rule: 'set status to an unknown status', run: (o) => o.users.setStatus('alice', 'asleep' as never), code: 'invalid', message: 'invalid status "asleep": use one of active, suspended, dormant' },
+  {
+    rule: 'user status is active, suspended or dormant',
+    run: (o) => o.users.create({ username: 'x', status: 'gone' as never }),
+    code: 'invalid',
+    message: 'invalid status "gone": use one of active, suspended, dormant',
+  },
+  {
+    rule: 'quiet hours are a daily schedule (day-of-week *)',
+    run: (o) => o.users.create({ username: 'x', quietHoursSchedule: '0 9 * * 1-5' }),
+    code: 'invalid',
+    message: /^invalid quiet hours schedule: invalid schedule "0 9 \* \* 1-5": /,
+  },
+  {
+    rule: 'quiet hours zone must exist',
+    run: (o) => o.users.setQuietHours('alice', 'CRON_TZ=Mars/Olympus 0 0 * * *'),
+    code: 'invalid',
+    message: /^invalid quiet hours schedule: invalid schedule "CRON_TZ=Mars\/Olympus 0 0 \* \* \*": /,
+  },
+  {
+    rule: 'set status of an unknown user',
+    run: (o) => o.users.setStatus('nobody', 'suspended'),
+    code: 'not_found',
+    message: 'no user nobody',
+  },
+  {
+    rule: 'set status to an unknown status',
+    run: (o) => o.users.setStatus('alice', 'asleep' as never),
+    code: 'invalid',
+    message: 'invalid status "asleep": use one of active, suspended, dormant',
+  },
 
   // templates
-  { rule: 'template name must be a simple name', run: (o) => o.templates.create({ name: '' }), code: 'invalid', message: 'invalid template name "": use 1 to 64 letters' },
-  { rule: 'template name is unique', run: (o) => o.templates.create({ name: 'dev' }), code: 'conflict', message: 'template dev already exists' },
-  { rule: 'unknown template option', run: (o) => o.templates.create({ name: 'x', ttl: '1h' } as never), code: 'invalid', message: 'unknown template option "ttl"' },
-  { rule: 'durations must parse', run: (o) => o.templates.create({ name: 'x', activityBump: '5 parsecs' }), code: 'invalid', message: 'invalid activity bump: invalid duration "5 parsecs": use a number with a unit' },
-  { rule: 'durations are ≥ 0', run: (o) => o.templates.update('dev', { autostopNotifyBefore: -1 }), code: 'invalid', message: 'invalid autostop notify before: must not be negative' },
-  { rule: 'default TTL is 0 or between 1m and 30d', run: (o) => o.templates.create({ name: 'x', defaultTtl: '31d' }), code: 'invalid', message: 'invalid default TTL 31d: must be between 1m and 30d' },
-  { rule: 'failure TTL is 0 or at least a minute', run: (o) => o.templates.update('dev', { failureTtl: '30s' }), code: 'invalid', message: 'invalid failure TTL 30s: use 0 (off) or at least 1m' },
-  { rule: 'time til dormant is 0 or at least a minute', run: (o) => o.templates.update('dev', { timeTilDormant: '59s' }), code: 'invalid', message: 'invalid time til dormant 59s: use 0 (off) or at least 1m' },
-  { rule: 'autodelete is 0 or at least a minute', run: (o) => o.templates.update('dev', { timeTilDormantAutodelete: 1000 }), code: 'invalid', message: 'invalid time til dormant autodelete 1s: use 0 (off) or at least 1m' },
-  { rule: 'requirement weeks are 1–16 (0)', run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 0 }), code: 'invalid', message: 'invalid autostop requirement weeks 0: use a whole number from 1 to 16' },
-  { rule: 'requirement weeks are 1–16 (17)', run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 17 }), code: 'invalid', message: 'invalid autostop requirement weeks 17: use a whole number from 1 to 16' },
-  { rule: 'requirement weeks are whole', run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 1.5 }), code: 'invalid', message: 'invalid autostop requirement weeks 1.5' },
-  { rule: 'allowed days are days of the week', run: (o) => o.templates.update('dev', { autostartAllowedDays: 'mon-funday' }), code: 'invalid', message: 'invalid autostart allowed days: invalid weekday "mon-funday"' },
-  { rule: 'requirement days are days of the week', run: (o) => o.templates.update('dev', { autostopRequirementDays: ['monday', 'someday'] }), code: 'invalid', message: 'invalid autostop requirement days: invalid weekday "someday"' },
-  { rule: 'switches are booleans', run: (o) => o.templates.update('dev', { allowUserAutostart: 'yes' as never }), code: 'invalid', message: 'invalid allow user autostart "yes": use true or false' },
-  { rule: 'one bad option refuses the whole update', run: (o) => o.templates.update('dev', { defaultTtl: '2h', autostopRequirementWeeks: 99 }), code: 'invalid', message: 'invalid autostop requirement weeks 99' },
-  { rule: 'update an unknown template', run: (o) => o.templates.update('nope', { defaultTtl: '1h' }), code: 'not_found', message: 'no template nope' },
-  { rule: 'version names are unique per template', run: (o) => o.templates.createVersion('dev', 'v1'), code: 'conflict', message: 'template dev already has a version v1' },
-  { rule: 'promote an unknown version', run: (o) => o.templates.promoteVersion('dev', 'v9'), code: 'not_found', message: 'template dev has no version v9' },
+  {
+    rule: 'template name must be a simple name',
+    run: (o) => o.templates.create({ name: '' }),
+    code: 'invalid',
+    message: 'invalid template name "": use 1 to 64 letters',
+  },
+  {
+    rule: 'template name is unique',
+    run: (o) => o.templates.create({ name: 'dev' }),
+    code: 'conflict',
+    message: 'template dev already exists',
+  },
+  {
+    rule: 'unknown template option',
+    run: (o) => o.templates.create({ name: 'x', ttl: '1h' } as never),
+    code: 'invalid',
+    message: 'unknown template option "ttl"',
+  },
+  {
+    rule: 'durations must parse',
+    run: (o) => o.templates.create({ name: 'x', activityBump: '5 parsecs' }),
+    code: 'invalid',
+    message: 'invalid activity bump: invalid duration "5 parsecs": use a number with a unit',
+  },
+  {
+    rule: 'durations are ≥ 0',
+    run: (o) => o.templates.update('dev', { autostopNotifyBefore: -1 }),
+    code: 'invalid',
+    message: 'invalid autostop notify before: must not be negative',
+  },
+  {
+    rule: 'default TTL is 0 or between 1m and 30d',
+    run: (o) => o.templates.create({ name: 'x', defaultTtl: '31d' }),
+    code: 'invalid',
+    message: 'invalid default TTL 31d: must be between 1m and 30d',
+  },
+  {
+    rule: 'failure TTL is 0 or at least a minute',
+    run: (o) => o.templates.update('dev', { failureTtl: '30s' }),
+    code: 'invalid',
+    message: 'invalid failure TTL 30s: use 0 (off) or at least 1m',
+  },
+  {
+    rule: 'time til dormant is 0 or at least a minute',
+    run: (o) => o.templates.update('dev', { timeTilDormant: '59s' }),
+    code: 'invalid',
+    message: 'invalid time til dormant 59s: use 0 (off) or at least 1m',
+  },
+  {
+    rule: 'autodelete is 0 or at least a minute',
+    run: (o) => o.templates.update('dev', { timeTilDormantAutodelete: 1000 }),
+    code: 'invalid',
+    message: 'invalid time til dormant autodelete 1s: use 0 (off) or at least 1m',
+  },
+  {
+    rule: 'requirement weeks are 1–16 (0)',
+    run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 0 }),
+    code: 'invalid',
+    message: 'invalid autostop requirement weeks 0: use a whole number from 1 to 16',
+  },
+  {
+    rule: 'requirement weeks are 1–16 (17)',
+    run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 17 }),
+    code: 'invalid',
+    message: 'invalid autostop requirement weeks 17: use a whole number from 1 to 16',
+  },
+  {
+    rule: 'requirement weeks are whole',
+    run: (o) => o.templates.update('dev', { autostopRequirementWeeks: 1.5 }),
+    code: 'invalid',
+    message: 'invalid autostop requirement weeks 1.5',
+  },
+  {
+    rule: 'allowed days are days of the week',
+    run: (o) => o.templates.update('dev', { autostartAllowedDays: 'mon-funday' }),
+    code: 'invalid',
+    message: 'invalid autostart allowed days: invalid weekday "mon-funday"',
+  },
+  {
+    rule: 'requirement days are days of the week',
+    run: (o) => o.templates.update('dev', { autostopRequirementDays: ['monday', 'someday'] }),
+    code: 'invalid',
+    message: 'invalid autostop requirement days: invalid weekday "someday"',
+  },
+  {
+    rule: 'switches are booleans',
+    run: (o) => o.templates.update('dev', { allowUserAutostart: 'yes' as never }),
+    code: 'invalid',
+    message: 'invalid allow user autostart "yes": use true or false',
+  },
+  {
+    rule: 'one bad option refuses the whole update',
+    run: (o) => o.templates.update('dev', { defaultTtl: '2h', autostopRequirementWeeks: 99 }),
+    code: 'invalid',
+    message: 'invalid autostop requirement weeks 99',
+  },
+  {
+    rule: 'update an unknown template',
+    run: (o) => o.templates.update('nope', { defaultTtl: '1h' }),
+    code: 'not_found',
+    message: 'no template nope',
+  },
+  {
+    rule: 'version names are unique per template',
+    run: (o) => o.templates.createVersion('dev', 'v1'),
+    code: 'conflict',
+    message: 'template dev already has a version v1',
+  },
+  {
+    rule: 'promote an unknown version',
+    run: (o) => o.templates.promoteVersion('dev', 'v9'),
+    code: 'not_found',
+    message: 'template dev has no version v9',
+  },
 
   // workspaces: create
-  { rule: 'create for an unknown owner', run: (o) => o.workspaces.create({ owner: 'nobody', template: 'dev', name: 'x' }), code: 'not_found', message: 'no user nobody' },
-  { rule: 'create from an unknown template', run: (o) => o.workspaces.create({ owner: 'alice', template: 'nope', name: 'x' }), code: 'not_found', message: 'no template nope' },
-  { rule: 'workspace name must be a simple name', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'a/b' }), code: 'invalid', message: 'invalid workspace name "a/b"' },
-  { rule: 'workspace names are unique per owner (case-insensitively)', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'RUNNING' }), code: 'conflict', message: 'workspace alice/RUNNING already exists' },
-  { rule: 'autostart schedule must parse (day-of-week 7)', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', autostartSchedule: '0 9 * * 7' }), code: 'invalid', message: /^invalid autostart schedule: invalid schedule "0 9 \* \* 7": / },
-  { rule: 'TTL is at least a minute', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', ttl: '30s' }), code: 'invalid', message: 'invalid TTL 30s: must be between 1m and 30d' },
-  { rule: 'TTL is at most 30 days', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', ttl: '31d' }), code: 'invalid', message: 'invalid TTL 31d: must be between 1m and 30d' },
-  { rule: 'no TTL when the template forbids user autostop', run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', ttl: '1h' }), code: 'invalid', message: 'template locked does not allow users to set a TTL (its default TTL applies)' },
-  { rule: 'no schedule when the template forbids autostart', run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', autostartSchedule: '0 9 * * *' }), code: 'invalid', message: 'template locked does not allow autostart' },
-  { rule: 'automatic updates is always or never', run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', automaticUpdates: 'sometimes' as never }), code: 'invalid', message: 'invalid automatic updates "sometimes": use one of always, never' },
-  { rule: 'a suspended user gets no new workspace', run: (o) => o.workspaces.create({ owner: 'sam', template: 'dev', name: 'x' }), code: 'conflict', message: 'user sam is suspended' },
+  {
+    rule: 'create for an unknown owner',
+    run: (o) => o.workspaces.create({ owner: 'nobody', template: 'dev', name: 'x' }),
+    code: 'not_found',
+    message: 'no user nobody',
+  },
+  {
+    rule: 'create from an unknown template',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'nope', name: 'x' }),
+    code: 'not_found',
+    message: 'no template nope',
+  },
+  {
+    rule: 'workspace name must be a simple name',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'a/b' }),
+    code: 'invalid',
+    message: 'invalid workspace name "a/b"',
+  },
+  {
+    rule: 'workspace names are unique per owner (case-insensitively)',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'RUNNING' }),
+    code: 'conflict',
+    message: 'workspace alice/RUNNING already exists',
+  },
+  {
+    rule: 'autostart schedule must parse (day-of-week 7)',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', autostartSchedule: '0 9 * * 7' }),
+    code: 'invalid',
+    message: /^invalid autostart schedule: invalid schedule "0 9 \* \* 7": /,
+  },
+  {
+    rule: 'TTL is at least a minute',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', ttl: '30s' }),
+    code: 'invalid',
+    message: 'invalid TTL 30s: must be between 1m and 30d',
+  },
+  {
+    rule: 'TTL is at most 30 days',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', ttl: '31d' }),
+    code: 'invalid',
+    message: 'invalid TTL 31d: must be between 1m and 30d',
+  },
+  {
+    rule: 'no TTL when the template forbids user autostop',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', ttl: '1h' }),
+    code: 'invalid',
+    message: 'template locked does not allow users to set a TTL (its default TTL applies)',
+  },
+  {
+    rule: 'no schedule when the template forbids autostart',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', autostartSchedule: '0 9 * * *' }),
+    code: 'invalid',
+    message: 'template locked does not allow autostart',
+  },
+  {
+    rule: 'automatic updates is always or never',
+    run: (o) => o.workspaces.create({ owner: 'alice', template: 'dev', name: 'x', automaticUpdates: 'sometimes' as never }),
+    code: 'invalid',
+    message: 'invalid automatic updates "sometimes": use one of always, never',
+  },
+  {
+    rule: 'a suspended user gets no new workspace',
+    run: (o) => o.workspaces.create({ owner: 'sam', template: 'dev', name: 'x' }),
+    code: 'conflict',
+    message: 'user sam is suspended',
+  },
 
   // workspaces: settings
-  { rule: 'set an invalid schedule', run: (o) => o.workspaces.setAutostart('alice/running', 'CRON_TZ=Local 0 9 * * *'), code: 'invalid', message: /^invalid autostart schedule: invalid schedule "CRON_TZ=Local 0 9 \* \* \*": / },
-  { rule: 'set a schedule on a template that forbids autostart', run: (o) => o.workspaces.setAutostart('alice/locked', '0 9 * * *'), code: 'invalid', message: 'template locked does not allow autostart' },
-  { rule: 'set a TTL out of range', run: (o) => o.workspaces.setTtl('alice/running', '0'), code: 'invalid', message: 'invalid TTL 0: must be between 1m and 30d' },
-  { rule: 'remove the TTL when the template forbids user autostop', run: (o) => o.workspaces.setTtl('alice/locked', null), code: 'invalid', message: 'template locked does not allow users to set a TTL' },
-  { rule: 'extend by less than 30 minutes', run: (o) => o.workspaces.extend('alice/running', '10m'), code: 'invalid', message: 'invalid extension 10m: the new deadline must be at least 30m from now' },
-  { rule: 'extend past the max deadline', run: (o) => o.workspaces.extend('bob/strict', '8d'), code: 'invalid', message: /^cannot extend bob\/strict to .*: past its max deadline .* \(the template's autostop requirement\)$/ },
-  { rule: 'extend a stopped workspace', run: (o) => o.workspaces.extend('alice/stopped', '1h'), code: 'conflict', message: 'workspace alice/stopped is not running (stopped), so it has no deadline to extend' },
-  { rule: 'extend a workspace without a deadline', run: (o) => o.workspaces.extend('alice/nottl', '1h'), code: 'conflict', message: 'workspace alice/nottl has no deadline to extend (no TTL applies)' },
-  { rule: 'mark dormant twice', run: (o) => o.workspaces.setDormant('alice/sleepy', true), code: 'conflict', message: 'workspace alice/sleepy is already dormant' },
-  { rule: 'clear dormancy of an awake workspace', run: (o) => o.workspaces.setDormant('alice/running', false), code: 'conflict', message: 'workspace alice/running is not dormant' },
-  { rule: 'simulated failure needs a transition', run: (o) => o.workspaces.setSimulatedFailure('alice/running', []), code: 'invalid', message: 'invalid transitions: name at least one of start, stop, delete' },
+  {
+    rule: 'set an invalid schedule',
+    run: (o) => o.workspaces.setAutostart('alice/running', 'CRON_TZ=Local 0 9 * * *'),
+    code: 'invalid',
+    message: /^invalid autostart schedule: invalid schedule "CRON_TZ=Local 0 9 \* \* \*": /,
+  },
+  {
+    rule: 'set a schedule on a template that forbids autostart',
+    run: (o) => o.workspaces.setAutostart('alice/locked', '0 9 * * *'),
+    code: 'invalid',
+    message: 'template locked does not allow autostart',
+  },
+  {
+    rule: 'set a TTL out of range',
+    run: (o) => o.workspaces.setTtl('alice/running', '0'),
+    code: 'invalid',
+    message: 'invalid TTL 0: must be between 1m and 30d',
+  },
+  {
+    rule: 'remove the TTL when the template forbids user autostop',
+    run: (o) => o.workspaces.setTtl('alice/locked', null),
+    code: 'invalid',
+    message: 'template locked does not allow users to set a TTL',
+  },
+  {
+    rule: 'extend by less than 30 minutes',
+    run: (o) => o.workspaces.extend('alice/running', '10m'),
+    code: 'invalid',
+    message: 'invalid extension 10m: the new deadline must be at least 30m from now',
+  },
+  {
+    rule: 'extend past the max deadline',
+    run: (o) => o.workspaces.extend('bob/strict', '8d'),
+    code: 'invalid',
+    message: /^cannot extend bob\/strict to .*: past its max deadline .* \(the template's autostop requirement\)$/,
+  },
+  {
+    rule: 'extend a stopped workspace',
+    run: (o) => o.workspaces.extend('alice/stopped', '1h'),
+    code: 'conflict',
+    message: 'workspace alice/stopped is not running (stopped), so it has no deadline to extend',
+  },
+  {
+    rule: 'extend a workspace without a deadline',
+    run: (o) => o.workspaces.extend('alice/nottl', '1h'),
+    code: 'conflict',
+    message: 'workspace alice/nottl has no deadline to extend (no TTL applies)',
+  },
+  {
+    rule: 'mark dormant twice',
+    run: (o) => o.workspaces.setDormant('alice/sleepy', true),
+    code: 'conflict',
+    message: 'workspace alice/sleepy is already dormant',
+  },
+  {
+    rule: 'clear dormancy of an awake workspace',
+    run: (o) => o.workspaces.setDormant('alice/running', false),
+    code: 'conflict',
+    message: 'workspace alice/running is not dormant',
+  },
+  {
+    rule: 'simulated failure needs a transition',
+    run: (o) => o.workspaces.setSimulatedFailure('alice/running', []),
+    code: 'invalid',
+    message: 'invalid transitions: name at least one of start, stop, delete',
+  },
 
   // workspaces: builds
-  { rule: 'start while a build is active', run: (o) => o.workspaces.start('alice/busy'), code: 'conflict', message: 'a build is already active for workspace alice/busy (job pending); wait for it or cancel it' },
-  { rule: 'delete while a build is active', run: (o) => o.workspaces.delete('alice/busy'), code: 'conflict', message: 'a build is already active for workspace alice/busy (job pending)' },
-  { rule: 'start a running workspace', run: (o) => o.workspaces.start('alice/running'), code: 'conflict', message: 'workspace alice/running is already running' },
-  { rule: 'stop a stopped workspace', run: (o) => o.workspaces.stop('alice/stopped'), code: 'conflict', message: 'workspace alice/stopped is already stopped' },
-  { rule: 'start as an unknown initiator', run: (o) => o.workspaces.stop('alice/running', { initiator: 'ghost' }), code: 'not_found', message: 'no user ghost' },
-  { rule: 'act on a deleted workspace', run: (o) => o.workspaces.start('alice/gone'), code: 'conflict', message: 'workspace alice/gone is deleted' },
-  { rule: 'act on an unknown workspace', run: (o) => o.workspaces.stop('alice/nothing'), code: 'not_found', message: 'no workspace alice/nothing' },
-  { rule: 'cancel with no active build', run: (o) => o.workspaces.cancel('alice/running'), code: 'conflict', message: 'workspace alice/running has no build to cancel (its latest job is succeeded)' },
-  { rule: 'history limit is 1–10000', run: (o) => o.workspaces.history('alice/running', { limit: 0 }), code: 'invalid', message: 'invalid limit 0: use a whole number from 1 to 10000' },
+  {
+    rule: 'start while a build is active',
+    run: (o) => o.workspaces.start('alice/busy'),
+    code: 'conflict',
+    message: 'a build is already active for workspace alice/busy (job pending); wait for it or cancel it',
+  },
+  {
+    rule: 'delete while a build is active',
+    run: (o) => o.workspaces.delete('alice/busy'),
+    code: 'conflict',
+    message: 'a build is already active for workspace alice/busy (job pending)',
+  },
+  {
+    rule: 'start a running workspace',
+    run: (o) => o.workspaces.start('alice/running'),
+    code: 'conflict',
+    message: 'workspace alice/running is already running',
+  },
+  {
+    rule: 'stop a stopped workspace',
+    run: (o) => o.workspaces.stop('alice/stopped'),
+    code: 'conflict',
+    message: 'workspace alice/stopped is already stopped',
+  },
+  {
+    rule: 'start as an unknown initiator',
+    run: (o) => o.workspaces.stop('alice/running', { initiator: 'ghost' }),
+    code: 'not_found',
+    message: 'no user ghost',
+  },
+  {
+    rule: 'act on a deleted workspace',
+    run: (o) => o.workspaces.start('alice/gone'),
+    code: 'conflict',
+    message: 'workspace alice/gone is deleted',
+  },
+  {
+    rule: 'act on an unknown workspace',
+    run: (o) => o.workspaces.stop('alice/nothing'),
+    code: 'not_found',
+    message: 'no workspace alice/nothing',
+  },
+  {
+    rule: 'cancel with no active build',
+    run: (o) => o.workspaces.cancel('alice/running'),
+    code: 'conflict',
+    message: 'workspace alice/running has no build to cancel (its latest job is succeeded)',
+  },
+  {
+    rule: 'history limit is 1–10000',
+    run: (o) => o.workspaces.history('alice/running', { limit: 0 }),
+    code: 'invalid',
+    message: 'invalid limit 0: use a whole number from 1 to 10000',
+  },
   { rule: 'wait for an unknown job', run: (o) => o.waitForBuild('not-a-job', 100), code: 'not_found', message: 'no build job not-a-job' },
 ];
 
@@ -111,14 +391,25 @@ describe('every validation rule refuses bad input with its message and changes n
     await o.waitForBuild((await o.workspaces.delete('alice/gone')).jobId, 20_000);
     await o.workspaces.setDormant('alice/sleepy', true);
     // Its notification is delivered after commit by a workflow: let that finish before comparing tables.
-    await waitUntil('the dormancy notification to be delivered', async () =>
-      (await h.db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE delivered_at IS NULL')).rows[0].n === 0);
+    await waitUntil(
+      'the dormancy notification to be delivered',
+      async () => (await h.db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE delivered_at IS NULL')).rows[0].n === 0,
+    );
     // A build committed and never handed off stays pending: an active build.
     const busy = made[4]!;
     const alice = await o.users.get('alice');
-    busyJob = (await inTransaction(h.db.pool, (c) =>
-      insertBuild(c, { workspaceId: busy.workspaceId, transition: 'stop', reason: 'initiator', initiatorId: alice.id, workflowId: null, createdAt: null }),
-    )).jobId;
+    busyJob = (
+      await inTransaction(h.db.pool, (c) =>
+        insertBuild(c, {
+          workspaceId: busy.workspaceId,
+          transition: 'stop',
+          reason: 'initiator',
+          initiatorId: alice.id,
+          workflowId: null,
+          createdAt: null,
+        }),
+      )
+    ).jobId;
   }, 120_000);
   afterAll(async () => {
     await h?.close();

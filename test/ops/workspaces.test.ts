@@ -30,10 +30,16 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     const schedule = parseWeeklySchedule('CRON_TZ=Europe/Berlin 30 8 * * mon-fri');
     expect(set.warning).toBeNull();
     expect(set.autostartBlocked).toBeNull();
-    expect([nextAllowedAutostart(schedule, before, ['monday', 'tuesday', 'wednesday', 'thursday', 'friday']).getTime(),
-      nextAllowedAutostart(schedule, after, ['monday', 'tuesday', 'wednesday', 'thursday', 'friday']).getTime()]).toContain(set.nextStartAt!.getTime());
+    expect([
+      nextAllowedAutostart(schedule, before, ['monday', 'tuesday', 'wednesday', 'thursday', 'friday']).getTime(),
+      nextAllowedAutostart(schedule, after, ['monday', 'tuesday', 'wednesday', 'thursday', 'friday']).getTime(),
+    ]).toContain(set.nextStartAt!.getTime());
     const ws = await h.ops.workspaces.get('alice/sched');
-    expect(ws).toMatchObject({ autostartSchedule: 'CRON_TZ=Europe/Berlin 30 8 * * mon-fri', nextStartAt: set.nextStartAt, autostartBlocked: null });
+    expect(ws).toMatchObject({
+      autostartSchedule: 'CRON_TZ=Europe/Berlin 30 8 * * mon-fri',
+      nextStartAt: set.nextStartAt,
+      autostartBlocked: null,
+    });
 
     const cleared = await h.ops.workspaces.setAutostart('alice/sched', null);
     expect(cleared).toEqual({ autostartSchedule: null, nextStartAt: null, autostartBlocked: null, warning: null });
@@ -69,7 +75,15 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     const stop = await h.ops.workspaces.stop('alice/sched');
     const build = await h.ops.waitForBuild(stop.jobId, 20_000);
     const ws = await h.ops.workspaces.get('alice/sched');
-    const expected = nextAllowedAutostart(parseWeeklySchedule('*/5 * * * *'), build.job.completedAt!, ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
+    const expected = nextAllowedAutostart(parseWeeklySchedule('*/5 * * * *'), build.job.completedAt!, [
+      'monday',
+      'tuesday',
+      'wednesday',
+      'thursday',
+      'friday',
+      'saturday',
+      'sunday',
+    ]);
     expect(ws.nextStartAt).toEqual(expected);
     expect(ws.upcoming?.nextAutostart?.at).toEqual(expected);
   });
@@ -133,7 +147,9 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     let ws = await h.ops.workspaces.get('alice/nap');
     expect(ws).toMatchObject({ dormantAt: set.dormantAt, deletingAt: set.deletingAt, nextStartAt: null, lastUsedAt: lastUsed });
     const { rows } = await h.db.pool.query(`SELECT kind, payload FROM notifications WHERE workspace_id = $1`, [ws.id]);
-    expect(rows).toEqual([{ kind: 'workspace_dormant', payload: expect.objectContaining({ workspaceName: 'nap', deletingAt: set.deletingAt!.toISOString() }) }]);
+    expect(rows).toEqual([
+      { kind: 'workspace_dormant', payload: expect.objectContaining({ workspaceName: 'nap', deletingAt: set.deletingAt!.toISOString() }) },
+    ]);
 
     await h.ops.workspaces.setDormant('alice/nap', false);
     ws = await h.ops.workspaces.get('alice/nap');
@@ -167,13 +183,24 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
   it('the workspace view shows the latest build, its job, and what happens next', async () => {
     const ws = await h.ops.workspaces.get('alice/ext');
     expect(ws.status).toBe('running');
-    expect(ws.latestBuild).toMatchObject({ buildNumber: 1, transition: 'start', reason: 'initiator', initiator: 'alice', templateVersion: 'v1' });
+    expect(ws.latestBuild).toMatchObject({
+      buildNumber: 1,
+      transition: 'start',
+      reason: 'initiator',
+      initiator: 'alice',
+      templateVersion: 'v1',
+    });
     expect(ws.latestBuild.job.status).toBe('succeeded');
     expect(ws.upcoming?.decision.transition).toBeNull();
     expect(ws.upcoming?.deadline?.at).toEqual(ws.latestBuild.deadline);
     expect(ws.at.getTime()).toBeGreaterThan(ws.latestBuild.createdAt.getTime() - MINUTE);
     const list = await h.ops.workspaces.list({ owner: 'alice', template: 'dev' });
     expect(list.map((w) => w.name)).toContain('ext');
-    expect(list.find((w) => w.name === 'ext')).toMatchObject({ owner: 'alice', template: 'dev', status: 'running', deadline: ws.latestBuild.deadline });
+    expect(list.find((w) => w.name === 'ext')).toMatchObject({
+      owner: 'alice',
+      template: 'dev',
+      status: 'running',
+      deadline: ws.latestBuild.deadline,
+    });
   });
 });

@@ -11,7 +11,11 @@ const through = <T>(value: T): T => defaultPayloadConverter.fromPayload(defaultP
 
 describe('the workflow/activity boundary', () => {
   const s = snapshot({
-    workspace: { autostartSchedule: 'CRON_TZ=Europe/Paris 0 9 * * 1-5', dormantAt: new Date('2024-01-02T03:04:05.678Z'), nextStartAt: null },
+    workspace: {
+      autostartSchedule: 'CRON_TZ=Europe/Paris 0 9 * * 1-5',
+      dormantAt: new Date('2024-01-02T03:04:05.678Z'),
+      nextStartAt: null,
+    },
     latestBuild: { deadline: new Date('2024-01-01T18:00:00Z'), maxDeadline: null },
   });
 

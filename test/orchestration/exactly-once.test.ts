@@ -120,7 +120,15 @@ describe('exactly once', () => {
       const first = await startManualTick(engine.temporal.client, engine.taskQueue, T, { batchSize: 4 });
       await waitFor(async () => {
         const states = await Promise.all(
-          early.map((id) => engine.temporal.client.workflow.getHandle(`workspace/${id}`).describe().then((d) => d.status.name, () => 'NONE')),
+          early.map((id) =>
+            engine.temporal.client.workflow
+              .getHandle(`workspace/${id}`)
+              .describe()
+              .then(
+                (d) => d.status.name,
+                () => 'NONE',
+              ),
+          ),
         );
         return states.every((s) => s === 'RUNNING');
       });
@@ -220,7 +228,14 @@ describe('exactly once', () => {
           const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
           if (reads++ === 0) {
             await inTransaction(target, (client) =>
-              insertBuild(client, { workspaceId: id!, transition: 'stop', reason: 'initiator', initiatorId: owner, workflowId: null, createdAt: null }),
+              insertBuild(client, {
+                workspaceId: id!,
+                transition: 'stop',
+                reason: 'initiator',
+                initiatorId: owner,
+                workflowId: null,
+                createdAt: null,
+              }),
             );
           }
           return result;
@@ -244,7 +259,10 @@ describe('exactly once', () => {
     const [stays] = await due(1);
     const [becomes] = [
       await createWorkspace(engine.db.pool, {
-        ownerId: owner, template, lastUsedAt: plus(T, -H), autostartSchedule: '0 18 * * *',
+        ownerId: owner,
+        template,
+        lastUsedAt: plus(T, -H),
+        autostartSchedule: '0 18 * * *',
         build: { transition: 'stop', createdAt: plus(T, -24 * H) },
       }),
     ];

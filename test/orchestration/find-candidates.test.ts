@@ -43,29 +43,63 @@ describe('candidate query (SPEC §2.1)', () => {
       await add('autostart due', true, { autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped });
       await add('autostart not yet due', false, { autostartSchedule: '0 9 * * *', nextStartAt: plus(T, MIN), build: stopped });
       await add('autostart next_start_at NULL', true, { autostartSchedule: '0 9 * * *', build: stopped });
-      await add('autostart template disallows', false, { template: noAutostart, autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped });
-      await add('autostart after failed build', false, { autostartSchedule: '0 9 * * *', nextStartAt: T, build: { ...stopped, job: 'failed' } });
+      await add('autostart template disallows', false, {
+        template: noAutostart,
+        autostartSchedule: '0 9 * * *',
+        nextStartAt: T,
+        build: stopped,
+      });
+      await add('autostart after failed build', false, {
+        autostartSchedule: '0 9 * * *',
+        nextStartAt: T,
+        build: { ...stopped, job: 'failed' },
+      });
       await add('autostart owner suspended', false, { ownerId: suspended, autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped });
       await add('inactive past threshold', true, { template: dormancy, lastUsedAt: plus(T, -7 * D - MIN), build: stopped });
       await add('inactive exactly threshold', false, { template: dormancy, lastUsedAt: plus(T, -7 * D), build: stopped });
-      await add('dormant, deletion due', true, { template: dormancy, lastUsedAt: plus(T, -30 * D), dormantAt: plus(T, -8 * D), deletingAt: plus(T, -D), build: stopped });
-      await add('dormant, deletion not due', false, { template: dormancy, lastUsedAt: plus(T, -30 * D), dormantAt: plus(T, -2 * D), deletingAt: plus(T, 5 * D), build: stopped });
+      await add('dormant, deletion due', true, {
+        template: dormancy,
+        lastUsedAt: plus(T, -30 * D),
+        dormantAt: plus(T, -8 * D),
+        deletingAt: plus(T, -D),
+        build: stopped,
+      });
+      await add('dormant, deletion not due', false, {
+        template: dormancy,
+        lastUsedAt: plus(T, -30 * D),
+        dormantAt: plus(T, -2 * D),
+        deletingAt: plus(T, 5 * D),
+        build: stopped,
+      });
       await add('dormant, failed delete 1h ago', false, {
-        template: dormancy, lastUsedAt: plus(T, -30 * D), dormantAt: plus(T, -8 * D), deletingAt: plus(T, -D),
+        template: dormancy,
+        lastUsedAt: plus(T, -30 * D),
+        dormantAt: plus(T, -8 * D),
+        deletingAt: plus(T, -D),
         build: { transition: 'delete', createdAt: plus(T, -2 * H), job: 'failed', completedAt: plus(T, -H) },
       });
-      await add('failed start past failure TTL', true, { template: failure, build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) } });
-      await add('failed start within failure TTL', false, { template: failure, build: { ...running, job: 'failed', completedAt: plus(T, -30 * MIN) } });
+      await add('failed start past failure TTL', true, {
+        template: failure,
+        build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) },
+      });
+      await add('failed start within failure TTL', false, {
+        template: failure,
+        build: { ...running, job: 'failed', completedAt: plus(T, -30 * MIN) },
+      });
       await add('deadline within reminder window', true, { template: remind, build: { ...running, deadline: plus(T, 20 * MIN) } });
       await add('deadline within window, already reminded', false, {
-        template: remind, build: { ...running, deadline: plus(T, 20 * MIN), notifiedAutostopDeadline: plus(T, 20 * MIN) },
+        template: remind,
+        build: { ...running, deadline: plus(T, 20 * MIN), notifiedAutostopDeadline: plus(T, 20 * MIN) },
       });
       await add('deadline beyond reminder window', false, { template: remind, build: { ...running, deadline: plus(T, 40 * MIN) } });
     });
 
     it('selects exactly the rows some rule could act on, ordered by id', async () => {
       const got = await findCandidates(db.pool, { at: T, limit: 1000 });
-      const want = [...expected].filter(([, c]) => c).map(([id]) => id).sort();
+      const want = [...expected]
+        .filter(([, c]) => c)
+        .map(([id]) => id)
+        .sort();
       expect(got).toEqual(want);
     });
 
@@ -83,17 +117,20 @@ describe('candidate query (SPEC §2.1)', () => {
   it('on 50,000 workspaces, no branch scans workspaces, builds, jobs or users sequentially', async () => {
     await seedBulk(db, 50_000);
     await db.pool.query('ANALYZE');
-    const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(
-      `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${FIND_CANDIDATES_SQL}`,
-      [T, null, 500],
-    );
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${FIND_CANDIDATES_SQL}`, [
+      T,
+      null,
+      500,
+    ]);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).not.toMatch(/Seq Scan on (workspaces|workspace_builds|provisioner_jobs|users)\b/);
     const started = performance.now();
     const ids = await findCandidates(db.pool, { at: T, limit: 500 });
     const ms = performance.now() - started;
     const scans = [...plan.matchAll(/(?:Index Scan using|Bitmap Index Scan on) (\w+)/g)].map((m) => m[1]);
-    console.log(`candidate query on 50k workspaces: ${ids.length} candidates in ${ms.toFixed(1)} ms; indexes: ${[...new Set(scans)].join(', ')}`);
+    console.log(
+      `candidate query on 50k workspaces: ${ids.length} candidates in ${ms.toFixed(1)} ms; indexes: ${[...new Set(scans)].join(', ')}`,
+    );
     expect(ids.length).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -186,5 +186,11 @@ export async function workspaceRow(pool: Pool, workspaceId: string) {
        FROM workspaces WHERE id = $1`,
     [workspaceId],
   );
-  return rows[0] as { dormantAt: Date | null; deletingAt: Date | null; nextStartAt: Date | null; autostartBlocked: string | null; deleted: boolean };
+  return rows[0] as {
+    dormantAt: Date | null;
+    deletingAt: Date | null;
+    nextStartAt: Date | null;
+    autostartBlocked: string | null;
+    deleted: boolean;
+  };
 }

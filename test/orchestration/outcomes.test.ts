@@ -44,15 +44,26 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     const base = { ownerId: owner, template: plain, lastUsedAt, buildNumber: 3 };
     ws.autostop = await createWorkspace(pool, { ...base, build: { ...running, deadline: plus(T, -MIN) } });
     ws.autostart = await createWorkspace(pool, {
-      ...base, template: pinned, autostartSchedule: '0 9 * * *', nextStartAt: T, build: { ...stopped, versionId: oldVersion },
+      ...base,
+      template: pinned,
+      autostartSchedule: '0 9 * * *',
+      nextStartAt: T,
+      build: { ...stopped, versionId: oldVersion },
     });
     ws.failedCleanup = await createWorkspace(pool, {
-      ...base, template: failure, build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) },
+      ...base,
+      template: failure,
+      build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) },
     });
     ws.dormantWithBuild = await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: running });
     ws.dormantNoBuild = await createWorkspace(pool, { ...base, template: dormancy, lastUsedAt: plus(T, -8 * D), build: stopped });
     ws.autodelete = await createWorkspace(pool, {
-      ...base, template: dormancy, lastUsedAt: plus(T, -60 * D), dormantAt: plus(T, -31 * D), deletingAt: plus(T, -D), build: stopped,
+      ...base,
+      template: dormancy,
+      lastUsedAt: plus(T, -60 * D),
+      dormantAt: plus(T, -31 * D),
+      deletingAt: plus(T, -D),
+      build: stopped,
     });
     ws.reminder = await createWorkspace(pool, { ...base, template: remind, build: { ...running, deadline: plus(T, 20 * MIN) } });
     ws.recompute = await createWorkspace(pool, { ...base, autostartSchedule: '30 9 * * *', build: stopped });
@@ -61,7 +72,10 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     ws.buildActive = await createWorkspace(pool, { ...base, build: { ...running, deadline: plus(T, -MIN), job: 'running' } });
 
     stats = await engine.tick(T);
-    await jobsSettled(engine, Object.values(ws).filter((id) => id !== ws.buildActive));
+    await jobsSettled(
+      engine,
+      Object.values(ws).filter((id) => id !== ws.buildActive),
+    );
     second = await engine.tick(T);
   }, 120_000);
 
@@ -91,7 +105,13 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
 
   it('autostop: build #4 stop/autostop at T, made by the workspace workflow, same version, run to completion', async () => {
     const b = (await builds(engine.db.pool, ws.autostop!)).at(-1)!;
-    expect(b).toMatchObject({ buildNumber: 4, transition: 'stop', reason: 'autostop', createdAt: T, workflowId: `workspace/${ws.autostop}` });
+    expect(b).toMatchObject({
+      buildNumber: 4,
+      transition: 'stop',
+      reason: 'autostop',
+      createdAt: T,
+      workflowId: `workspace/${ws.autostop}`,
+    });
     const { rows } = await engine.db.pool.query('SELECT completed_at, error FROM provisioner_jobs WHERE id = $1', [b.jobId]);
     expect(rows[0].completed_at).not.toBeNull();
     expect(rows[0].error).toBeNull();
@@ -141,7 +161,11 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
   });
 
   it('failed cleanup stops with reason autostop', async () => {
-    expect((await builds(engine.db.pool, ws.failedCleanup!)).at(-1)).toMatchObject({ buildNumber: 4, transition: 'stop', reason: 'autostop' });
+    expect((await builds(engine.db.pool, ws.failedCleanup!)).at(-1)).toMatchObject({
+      buildNumber: 4,
+      transition: 'stop',
+      reason: 'autostop',
+    });
   });
 
   it('dormancy of a running workspace: stop/dormancy, dormant_at = T, deleting_at = T + autodelete, outbox row', async () => {
@@ -172,10 +196,9 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
 
   it('reminder: stamps the deadline and writes one outbox row; no build', async () => {
     const { pool } = engine.db;
-    const { rows } = await pool.query(
-      'SELECT deadline, notified_autostop_deadline FROM workspace_builds WHERE workspace_id = $1',
-      [ws.reminder],
-    );
+    const { rows } = await pool.query('SELECT deadline, notified_autostop_deadline FROM workspace_builds WHERE workspace_id = $1', [
+      ws.reminder,
+    ]);
     expect(rows).toEqual([{ deadline: plus(T, 20 * MIN), notified_autostop_deadline: plus(T, 20 * MIN) }]);
     const n = await pool.query('SELECT kind, dedupe_key FROM notifications WHERE workspace_id = $1', [ws.reminder]);
     expect(n.rows).toEqual([{ kind: 'autostop_reminder', dedupe_key: `reminder:${ws.reminder}:${plus(T, 20 * MIN).toISOString()}` }]);

@@ -43,7 +43,12 @@ describe('re-evaluation at the current minute', () => {
     expect(result.decision!.explanation).toMatch(/^autostart:/);
     expect(result.buildNumber).toBe(2);
     expect(new Date(result.tick).getTime()).toBeGreaterThanOrEqual(before);
-    expect((await builds(engine.db.pool, id)).at(-1)).toMatchObject({ buildNumber: 2, transition: 'start', reason: 'autostart', workflowId: `workspace/${id}` });
+    expect((await builds(engine.db.pool, id)).at(-1)).toMatchObject({
+      buildNumber: 2,
+      transition: 'start',
+      reason: 'autostart',
+      workflowId: `workspace/${id}`,
+    });
     await jobsSettled(engine, [id]);
   });
 
@@ -77,7 +82,7 @@ describe('re-evaluation at the current minute', () => {
     await jobsSettled(engine, [id]);
   });
 
-  it('a run started by hand with only the workspace id (the docs\' temporal CLI input) evaluates at once too', async () => {
+  it("a run started by hand with only the workspace id (the docs' temporal CLI input) evaluates at once too", async () => {
     // Such runs carry none of the starters' flags, so they take the path of runs recorded before them
     // (test/histories/v1): read and transaction as two local activities, Transition/Reason on the evaluation.
     const id = await scheduledNow(plus(now(), -2 * MIN));

@@ -16,15 +16,29 @@ const DIR = fileURLToPath(new URL('../histories/', import.meta.url));
  * `buildCarriesSearchAttributes`, as by hand, still take that path).
  */
 const files = [
-  ...readdirSync(DIR).filter((f) => f.endsWith('.json')).sort(),
-  ...readdirSync(DIR + 'v1/').filter((f) => f.endsWith('.json')).sort().map((f) => `v1/${f}`),
+  ...readdirSync(DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort(),
+  ...readdirSync(DIR + 'v1/')
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => `v1/${f}`),
 ];
 
 describe('recorded histories replay against the current workflow code', () => {
   it('has one history per outcome, and a tick that continued as new, for the current code and for v1', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
     for (const prefix of ['', 'v1/']) {
-      for (const outcome of ['autostart', 'autostop', 'dormancy-with-build', 'dormancy-without-build', 'autodelete', 'failed-cleanup', 'no-op', 'reevaluate']) {
+      for (const outcome of [
+        'autostart',
+        'autostop',
+        'dormancy-with-build',
+        'dormancy-without-build',
+        'autodelete',
+        'failed-cleanup',
+        'no-op',
+        'reevaluate',
+      ]) {
         expect(names).toContain(`${prefix}workspace-${outcome}`);
       }
       expect(names).toContain(`${prefix}tick-page-1`);

@@ -24,16 +24,26 @@ describe('the tick schedule', () => {
     await engine.startWorker();
   });
   afterAll(async () => {
-    await engine?.temporal.client.schedule.getHandle(scheduleId).delete().catch(() => {});
+    await engine?.temporal.client.schedule
+      .getHandle(scheduleId)
+      .delete()
+      .catch(() => {});
     await engine?.close();
   });
 
   it('several starts at once leave exactly one schedule: every minute, BUFFER_ONE, a short catch-up window', async () => {
-    const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => ensureTickSchedule(engine.temporal.client, engine.taskQueue, { scheduleId })));
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => ensureTickSchedule(engine.temporal.client, engine.taskQueue, { scheduleId })),
+    );
     expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
     expect(outcomes.filter((o) => o !== 'created').every((o) => o === 'unchanged')).toBe(true);
     const status = (await describeTickSchedule(engine.temporal.client, scheduleId))!;
-    expect(status).toMatchObject({ paused: false, taskQueue: engine.taskQueue, overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindowMs: TICK_CATCHUP_WINDOW_MS });
+    expect(status).toMatchObject({
+      paused: false,
+      taskQueue: engine.taskQueue,
+      overlap: ScheduleOverlapPolicy.BUFFER_ONE,
+      catchupWindowMs: TICK_CATCHUP_WINDOW_MS,
+    });
     const next = status.nextActionTimes.map((t) => new Date(t).getTime());
     expect(next[1]! - next[0]!).toBe(60_000);
     expect(next[0]! % 60_000).toBe(0);
@@ -53,7 +63,11 @@ describe('the tick schedule', () => {
   it('a scheduled run takes T from its nominal time, truncated to the minute, and records TickTime', async () => {
     const handle = engine.temporal.client.schedule.getHandle(scheduleId);
     const nominal = new Date('2024-06-03T07:15:00Z');
-    await handle.backfill({ start: new Date(nominal.getTime() - 1000), end: new Date(nominal.getTime() + 1000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+    await handle.backfill({
+      start: new Date(nominal.getTime() - 1000),
+      end: new Date(nominal.getTime() + 1000),
+      overlap: ScheduleOverlapPolicy.ALLOW_ALL,
+    });
     let workflowId: string | undefined;
     for (let i = 0; i < 100 && !workflowId; i++) {
       workflowId = (await handle.describe()).info.recentActions.at(-1)?.action.workflow.workflowId;

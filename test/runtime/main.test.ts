@@ -99,7 +99,12 @@ describe('npm start with an external database and Temporal', () => {
   it('migrates the database named by DATABASE_URL and runs the worker against TEMPORAL_ADDRESS', async () => {
     const dataDir = await tempDataDir();
     const main = spawnMain(
-      cleanEnv({ DATABASE_URL: db.url, TEMPORAL_ADDRESS: inject('temporalAddress'), AUTOBUILD_DATA_DIR: dataDir, AUTOBUILD_TASK_QUEUE: `ext-${db.name}` }),
+      cleanEnv({
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        AUTOBUILD_DATA_DIR: dataDir,
+        AUTOBUILD_TASK_QUEUE: `ext-${db.name}`,
+      }),
     );
     await main.waitFor(RUNNING);
     const { rows } = await db.pool.query('SELECT name FROM schema_migrations');
@@ -171,7 +176,11 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
     const vars = Object.fromEntries(Object.entries(env()).map(([k, v]) => [k, v === '__DB__' ? db.url : v]));
     const main = spawnMain(cleanEnv({ AUTOBUILD_DATA_DIR: dataDir, ...vars }));
     const code = await main.exited;
-    const stderrLines = main.output().trim().split('\n').filter((l) => l.startsWith('autobuild:'));
+    const stderrLines = main
+      .output()
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('autobuild:'));
     expect(code).toBe(1);
     expect(stderrLines).toHaveLength(1);
     expect(stderrLines[0]).toMatch(message);

@@ -28,7 +28,11 @@ describe("the workflow thread's watchdog (npm start's flags)", () => {
       cleanEnv({ TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: taskQueue }),
       [...startScriptNodeFlags(), '--import=./test/runtime/workflow-thread/thread-probe.mjs'],
     );
-    plain = spawnEntry('test/runtime/workflow-thread/worker.ts', [], cleanEnv({ TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: plainQueue }));
+    plain = spawnEntry(
+      'test/runtime/workflow-thread/worker.ts',
+      [],
+      cleanEnv({ TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: plainQueue }),
+    );
     await Promise.all([worker.waitFor(/^ready$/), plain.waitFor(/^ready$/)]);
   });
   afterAll(async () => {
@@ -53,7 +57,11 @@ describe("the workflow thread's watchdog (npm start's flags)", () => {
     const deadline = Date.now() + 10_000;
     let report: string | undefined;
     while (report === undefined && Date.now() < deadline) {
-      report = worker.output().slice(from).split('\n').find((l) => /^probe \d+: source maps in the workflow thread: (true|false)$/.test(l));
+      report = worker
+        .output()
+        .slice(from)
+        .split('\n')
+        .find((l) => /^probe \d+: source maps in the workflow thread: (true|false)$/.test(l));
       if (report === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(report).toMatch(/: false$/);

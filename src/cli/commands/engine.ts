@@ -6,7 +6,13 @@ import type { Client } from '@temporalio/client';
 import type { EvaluateResult } from '../../engine/evaluation.js';
 import type { BuildRecord } from '../../ops/index.js';
 import { evaluateNow } from '../../runtime/evaluate-client.js';
-import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID, type TickScheduleStatus } from '../../runtime/schedule.js';
+import {
+  describeTickSchedule,
+  pauseTickSchedule,
+  resumeTickSchedule,
+  TICK_SCHEDULE_ID,
+  type TickScheduleStatus,
+} from '../../runtime/schedule.js';
 import { startManualTick } from '../../runtime/tick-client.js';
 import type { TickStats } from '../../workflows/tick-stats.js';
 import { action, emit } from '../command.js';
@@ -40,12 +46,20 @@ function reevaluateCommand(): Command {
         const t = await ctx.temporal();
         const { id } = await ops.workspaces.get(workspace);
         const taskQueue = t.target.taskQueue;
-        const result = await withWorkerTimeout(ctx, taskQueue, `re-evaluating ${workspace}`, 'the evaluation goes on in the engine', () => evaluateNow(t.client, taskQueue, id));
+        const result = await withWorkerTimeout(ctx, taskQueue, `re-evaluating ${workspace}`, 'the evaluation goes on in the engine', () =>
+          evaluateNow(t.client, taskQueue, id),
+        );
         let build: BuildRecord | null = null;
         if (result.outcome.kind === 'transition' && result.buildNumber !== null) {
           build = await findBuild(ops, { workspace, workspaceId: id, buildNumber: result.buildNumber });
           if (opts.wait) {
-            build = await waitForBuild(ctx, ops, { workspace, workspaceId: id, buildNumber: build.buildNumber, jobId: build.job.id, transition: build.transition });
+            build = await waitForBuild(ctx, ops, {
+              workspace,
+              workspaceId: id,
+              buildNumber: build.buildNumber,
+              jobId: build.job.id,
+              transition: build.transition,
+            });
           }
         }
         const value = {
@@ -72,7 +86,9 @@ function formatEvaluation(workspace: string, r: EvaluateResult, build: ReturnTyp
     `decision: ${d === null ? 'none (the workspace is gone)' : d.transition !== null ? `${d.transition} (${d.reason})` : d.markDormant ? 'mark dormant' : d.remind ? 'autostop reminder' : 'nothing'}`,
   ];
   if (d !== null) lines.push(`because:  ${d.explanation}`);
-  lines.push(`outcome:  ${r.outcome.kind}${r.outcome.skipped ? ` (${r.outcome.skipped})` : ''}${r.outcome.error ? `: ${r.outcome.error}` : ''}`);
+  lines.push(
+    `outcome:  ${r.outcome.kind}${r.outcome.skipped ? ` (${r.outcome.skipped})` : ''}${r.outcome.error ? `: ${r.outcome.error}` : ''}`,
+  );
   if (build !== null) lines.push(`build:    #${build.buildNumber} ${build.transition} (${build.reason}), job ${build.job.status}`);
   return lines.join('\n') + '\n';
 }
@@ -80,7 +96,11 @@ function formatEvaluation(workspace: string, r: EvaluateResult, build: ReturnTyp
 function tickCommand(): Command {
   return new Command('tick')
     .description('run one tick now, or as of the given minute, through the tick workflow; prints its statistics')
-    .addOption(new Option('--at <time>', 'the minute to evaluate, ISO-8601 with an offset (e.g. 2026-03-02T09:00:00+01:00)').argParser(parseInstantArg))
+    .addOption(
+      new Option('--at <time>', 'the minute to evaluate, ISO-8601 with an offset (e.g. 2026-03-02T09:00:00+01:00)').argParser(
+        parseInstantArg,
+      ),
+    )
     .action(
       action(async (ctx, opts: { at?: Date }) => {
         const t = await ctx.requireWorker();
@@ -101,7 +121,11 @@ function tickCommand(): Command {
 
 export function formatTick(s: TickStats, workflowId: string, link: string | null): string {
   const count = (o: Record<string, number | undefined>) =>
-    Object.entries(o).length === 0 ? 'none' : Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ');
+    Object.entries(o).length === 0
+      ? 'none'
+      : Object.entries(o)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
   const lines = [
     formatFields([
       ['tick', `${formatInstant(new Date(s.tick))} (${s.tick})`],
@@ -126,7 +150,11 @@ function scheduleCommand(): Command {
     .command('status')
     .description("show the schedule's state, recent and next runs")
     .addOption(scheduleIdOption())
-    .action(action(async (ctx, opts: { scheduleId: string }) => printSchedule(ctx, await requireSchedule((await ctx.temporal()).client, opts.scheduleId))));
+    .action(
+      action(async (ctx, opts: { scheduleId: string }) =>
+        printSchedule(ctx, await requireSchedule((await ctx.temporal()).client, opts.scheduleId)),
+      ),
+    );
   for (const verb of ['pause', 'resume'] as const) {
     schedule
       .command(verb)
@@ -161,22 +189,41 @@ function printSchedule(ctx: CliContext, s: TickScheduleStatus): void {
 function formatSchedule(s: TickScheduleStatus): string {
   const now = new Date();
   const recent = s.recentActions.slice(-5).map((a) => `${formatInstant(new Date(a.scheduledAt))}  ${a.workflowId}`);
-  return formatFields([
-    ['schedule', s.scheduleId],
-    ['state', s.paused ? 'paused' : 'active'],
-    ['note', s.note],
-    ['task queue', s.taskQueue],
-    ['overlap', `${s.overlap}, catch-up window ${formatDuration(s.catchupWindowMs)}`],
-    ['runs', `${s.numActionsTaken} taken, ${s.numActionsSkippedOverlap} skipped (overlap), ${s.numActionsMissedCatchupWindow} missed (catch-up window)`],
-    ['running', s.runningWorkflowIds.length ? s.runningWorkflowIds.join(', ') : 'none'],
-    ['next', s.nextActionTimes.slice(0, 3).map((t) => `${formatInstant(new Date(t))} (${formatRelative(new Date(t), now)})`).join('; ') || 'none'],
-  ]) + (recent.length ? `recent:\n${recent.map((l) => `  ${l}`).join('\n')}\n` : '');
+  return (
+    formatFields([
+      ['schedule', s.scheduleId],
+      ['state', s.paused ? 'paused' : 'active'],
+      ['note', s.note],
+      ['task queue', s.taskQueue],
+      ['overlap', `${s.overlap}, catch-up window ${formatDuration(s.catchupWindowMs)}`],
+      [
+        'runs',
+        `${s.numActionsTaken} taken, ${s.numActionsSkippedOverlap} skipped (overlap), ${s.numActionsMissedCatchupWindow} missed (catch-up window)`,
+      ],
+      ['running', s.runningWorkflowIds.length ? s.runningWorkflowIds.join(', ') : 'none'],
+      [
+        'next',
+        s.nextActionTimes
+          .slice(0, 3)
+          .map((t) => `${formatInstant(new Date(t))} (${formatRelative(new Date(t), now)})`)
+          .join('; ') || 'none',
+      ],
+    ]) + (recent.length ? `recent:\n${recent.map((l) => `  ${l}`).join('\n')}\n` : '')
+  );
 }
 
 interface Health {
   ok: boolean;
   database: { ok: boolean; url: string | null; error: string | null };
-  temporal: { ok: boolean; address: string | null; namespace: string | null; taskQueue: string | null; uiUrl: string | null; workers: number; error: string | null };
+  temporal: {
+    ok: boolean;
+    address: string | null;
+    namespace: string | null;
+    taskQueue: string | null;
+    uiUrl: string | null;
+    workers: number;
+    error: string | null;
+  };
   schedule: TickScheduleStatus | null;
   lastTicks: Array<TickStats & { workflowId: string }>;
 }
@@ -220,7 +267,12 @@ async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string): 
   health.database.url = ctx.databaseUrl();
   try {
     const t = await ctx.temporal();
-    Object.assign(health.temporal, { address: t.target.address, namespace: t.target.namespace, taskQueue: t.target.taskQueue, uiUrl: t.target.uiUrl });
+    Object.assign(health.temporal, {
+      address: t.target.address,
+      namespace: t.target.namespace,
+      taskQueue: t.target.taskQueue,
+      uiUrl: t.target.uiUrl,
+    });
     health.temporal.workers = await ctx.workerCount();
     health.temporal.ok = true;
     health.schedule = await describeTickSchedule(t.client, scheduleId);
@@ -250,8 +302,14 @@ function formatHealth(h: Health): string {
   const lines = [
     formatFields([
       ['database', `${mark(h.database.ok)}  ${h.database.url ?? ''}${h.database.error ? `  ${h.database.error}` : ''}`],
-      ['temporal', `${mark(h.temporal.ok)}  ${h.temporal.address ?? ''} namespace ${h.temporal.namespace ?? '-'}${h.temporal.error ? `  ${h.temporal.error}` : ''}`],
-      ['workers', `${h.temporal.workers} polling task queue ${h.temporal.taskQueue ?? '-'}${h.temporal.ok && h.temporal.workers === 0 ? '  (start one with `npm start`)' : ''}`],
+      [
+        'temporal',
+        `${mark(h.temporal.ok)}  ${h.temporal.address ?? ''} namespace ${h.temporal.namespace ?? '-'}${h.temporal.error ? `  ${h.temporal.error}` : ''}`,
+      ],
+      [
+        'workers',
+        `${h.temporal.workers} polling task queue ${h.temporal.taskQueue ?? '-'}${h.temporal.ok && h.temporal.workers === 0 ? '  (start one with `npm start`)' : ''}`,
+      ],
       ['web UI', h.temporal.uiUrl],
     ]).trimEnd(),
   ];
@@ -264,7 +322,9 @@ function formatHealth(h: Health): string {
         h.lastTicks.map((s) => [
           formatInstant(new Date(s.tick)),
           String(s.candidates),
-          Object.entries(s.transitions).map(([k, v]) => `${k} ${v}`).join(', ') || '0',
+          Object.entries(s.transitions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || '0',
           String(s.errors),
           String(Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0)),
           `${s.elapsedMs} ms`,

@@ -28,7 +28,12 @@ export function explainCommand(): Command {
           if (loaded === null || loaded === LOCKED) throw new CliError(`no workspace ${workspace}`);
           p = preview(loaded.snapshot, opts.at);
         }
-        emit(ctx, explainJson(workspace, p), () => `${workspace} (${details.dormantAt ? `${details.status}, dormant` : details.status})\n${formatPreview(p, opts.at ?? details.at)}`);
+        emit(
+          ctx,
+          explainJson(workspace, p),
+          () =>
+            `${workspace} (${details.dormantAt ? `${details.status}, dormant` : details.status})\n${formatPreview(p, opts.at ?? details.at)}`,
+        );
       }),
     );
 }
@@ -36,9 +41,14 @@ export function explainCommand(): Command {
 /** The preview for people: the decision at the minute, then each upcoming instant with its rule. */
 export function formatPreview(p: Preview, now: Date): string {
   const d = p.decision;
-  const action = d.transition !== null
-    ? `${d.transition} (${d.reason})${d.markDormant ? ' and mark dormant' : ''}`
-    : d.markDormant ? 'mark dormant' : d.remind ? 'send the autostop reminder' : 'nothing';
+  const action =
+    d.transition !== null
+      ? `${d.transition} (${d.reason})${d.markDormant ? ' and mark dormant' : ''}`
+      : d.markDormant
+        ? 'mark dormant'
+        : d.remind
+          ? 'send the autostop reminder'
+          : 'nothing';
   const rows: Array<[string, PreviewEvent | null, string]> = [
     ['next autostart', p.nextAutostart, 'none'],
     ['deadline', p.deadline, 'none'],

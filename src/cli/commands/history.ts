@@ -19,7 +19,8 @@ export function historyCommand(): Command {
         const ops = await ctx.ops();
         if (opts.log !== undefined) {
           const build = (await ops.workspaces.history(workspace, { limit: 10_000 })).find((b) => b.buildNumber === opts.log);
-          if (build === undefined) throw new CliError(`workspace ${workspace} has no build #${opts.log}; see \`autobuild history ${workspace}\``);
+          if (build === undefined)
+            throw new CliError(`workspace ${workspace} has no build #${opts.log}; see \`autobuild history ${workspace}\``);
           const log = await ops.workspaces.log(build.job.id);
           emit(ctx, { workspace, buildNumber: build.buildNumber, jobId: build.job.id, status: build.job.status, log }, () =>
             log === '' ? `(build #${build.buildNumber} has an empty log)\n` : log.endsWith('\n') ? log : `${log}\n`,

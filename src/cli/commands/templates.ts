@@ -28,16 +28,30 @@ const DURATION = '(8h, 30m, 90s, 7d; 0 = off)';
 /** The flags of `template create` and `template update`: one per option of SPEC §1. */
 function addTemplateFlags(command: Command): Command {
   const flags: Option[] = [
-    new Option('--default-ttl <duration>', `autostop after this long when users may not set their own TTL, and the TTL of new workspaces ${DURATION}`).argParser(parseDurationArg),
+    new Option(
+      '--default-ttl <duration>',
+      `autostop after this long when users may not set their own TTL, and the TTL of new workspaces ${DURATION}`,
+    ).argParser(parseDurationArg),
     new Option('--activity-bump <duration>', `how far activity pushes the deadline ${DURATION}`).argParser(parseDurationArg),
     new Option('--allow-user-autostart <true|false>', 'false: autostart never fires for this template').argParser(parseBooleanArg),
     new Option('--allow-user-autostop <true|false>', "false: the default TTL replaces every workspace's TTL").argParser(parseBooleanArg),
-    new Option('--autostart-days <days>', 'days autostart may fire, in the schedule\'s zone (mon-fri, sat,sun, all)').argParser(parseDaysArg),
+    new Option('--autostart-days <days>', "days autostart may fire, in the schedule's zone (mon-fri, sat,sun, all)").argParser(
+      parseDaysArg,
+    ),
     new Option('--failure-ttl <duration>', `stop a workspace this long after a failed build ${DURATION}`).argParser(parseDurationArg),
-    new Option('--dormancy-threshold <duration>', `inactivity after which a workspace becomes dormant (time_til_dormant) ${DURATION}`).argParser(parseDurationArg),
-    new Option('--dormancy-autodelete <duration>', `how long a dormant workspace lives before deletion (time_til_dormant_autodelete) ${DURATION}`).argParser(parseDurationArg),
+    new Option(
+      '--dormancy-threshold <duration>',
+      `inactivity after which a workspace becomes dormant (time_til_dormant) ${DURATION}`,
+    ).argParser(parseDurationArg),
+    new Option(
+      '--dormancy-autodelete <duration>',
+      `how long a dormant workspace lives before deletion (time_til_dormant_autodelete) ${DURATION}`,
+    ).argParser(parseDurationArg),
     new Option('--autostop-notify-before <duration>', `remind the owner this long before autostop ${DURATION}`).argParser(parseDurationArg),
-    new Option('--autostop-requirement-days <days>', "days running workspaces must stop in the owner's quiet hours (mon-fri, sat,sun, all, none)").argParser(parseDaysArg),
+    new Option(
+      '--autostop-requirement-days <days>',
+      "days running workspaces must stop in the owner's quiet hours (mon-fri, sat,sun, all, none)",
+    ).argParser(parseDaysArg),
     new Option('--autostop-requirement-weeks <n>', 'every n weeks (1-16), counted from Monday 2023-01-02').argParser(parsePositiveIntArg),
     new Option('--require-active-version <true|false>', "autostart builds use the template's active version").argParser(parseBooleanArg),
   ];
@@ -66,24 +80,24 @@ function toOptions(f: TemplateFlags): TemplateOptionsInput {
 export function templateCommand(): Command {
   const template = new Command('template').description('manage templates: the admin policy of their workspaces');
 
-  addTemplateFlags(template.command('create <name>').description('create a template with an active version v1'))
-    .action(
-      action(async (ctx, name: string, flags: TemplateFlags) => {
-        const ops = await ctx.ops();
-        printTemplate(ctx.json, await ops.templates.create({ name, ...toOptions(flags) }), 'created');
-      }),
-    );
+  addTemplateFlags(template.command('create <name>').description('create a template with an active version v1')).action(
+    action(async (ctx, name: string, flags: TemplateFlags) => {
+      const ops = await ctx.ops();
+      printTemplate(ctx.json, await ops.templates.create({ name, ...toOptions(flags) }), 'created');
+    }),
+  );
 
-  addTemplateFlags(template.command('update <name>').description('change options of a template; options not given keep their value'))
-    .action(
-      action(async (ctx, name: string, flags: TemplateFlags) => {
-        const ops = await ctx.ops();
-        const { template: t, deletingAtRecomputed, autostartRecomputed } = await ops.templates.update(name, toOptions(flags));
-        if (!ctx.json && deletingAtRecomputed > 0) note(`moved the deletion date of ${deletingAtRecomputed} dormant workspace(s)`);
-        if (!ctx.json && autostartRecomputed > 0) note(`recomputed the next autostart of ${autostartRecomputed} workspace(s)`);
-        printTemplate(ctx.json, t, 'updated');
-      }),
-    );
+  addTemplateFlags(
+    template.command('update <name>').description('change options of a template; options not given keep their value'),
+  ).action(
+    action(async (ctx, name: string, flags: TemplateFlags) => {
+      const ops = await ctx.ops();
+      const { template: t, deletingAtRecomputed, autostartRecomputed } = await ops.templates.update(name, toOptions(flags));
+      if (!ctx.json && deletingAtRecomputed > 0) note(`moved the deletion date of ${deletingAtRecomputed} dormant workspace(s)`);
+      if (!ctx.json && autostartRecomputed > 0) note(`recomputed the next autostart of ${autostartRecomputed} workspace(s)`);
+      printTemplate(ctx.json, t, 'updated');
+    }),
+  );
 
   template
     .command('show <name>')
@@ -93,8 +107,10 @@ export function templateCommand(): Command {
         const ops = await ctx.ops();
         const t = await ops.templates.get(name);
         const versions = await ops.templates.versions(t.id);
-        emit(ctx, { ...templateJson(t), versions: versions.map(versionJson) }, () =>
-          formatTemplate(t) + `versions:      ${versions.map((v) => (v.active ? `${v.name} (active)` : v.name)).join(', ')}\n`,
+        emit(
+          ctx,
+          { ...templateJson(t), versions: versions.map(versionJson) },
+          () => formatTemplate(t) + `versions:      ${versions.map((v) => (v.active ? `${v.name} (active)` : v.name)).join(', ')}\n`,
         );
       }),
     );
@@ -152,7 +168,10 @@ export function templateCommand(): Command {
         const ops = await ctx.ops();
         const versions = await ops.templates.versions(templateName);
         emit(ctx, versions.map(versionJson), () =>
-          formatTable(['VERSION', 'ACTIVE', 'CREATED'], versions.map((v) => [v.name, v.active ? 'yes' : '', formatInstant(v.createdAt)])),
+          formatTable(
+            ['VERSION', 'ACTIVE', 'CREATED'],
+            versions.map((v) => [v.name, v.active ? 'yes' : '', formatInstant(v.createdAt)]),
+          ),
         );
       }),
     );

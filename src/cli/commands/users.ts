@@ -22,10 +22,17 @@ export function userCommand(): Command {
       }),
     );
 
-  for (const [verb, status] of [['suspend', 'suspended'], ['activate', 'active']] as const) {
+  for (const [verb, status] of [
+    ['suspend', 'suspended'],
+    ['activate', 'active'],
+  ] as const) {
     user
       .command(`${verb} <username>`)
-      .description(verb === 'suspend' ? 'suspend a user: running workspaces stop at the next tick, none autostart' : 'make a suspended or dormant user active again')
+      .description(
+        verb === 'suspend'
+          ? 'suspend a user: running workspaces stop at the next tick, none autostart'
+          : 'make a suspended or dormant user active again',
+      )
       .action(
         action(async (ctx, username: string) => {
           const ops = await ctx.ops();
@@ -77,14 +84,17 @@ export function userCommand(): Command {
 }
 
 function printUser(json: boolean, u: User, what?: string): void {
-  emit({ json }, userJson(u), () =>
-    (what ? `user ${u.username} ${what}\n` : '') +
-    formatFields([
-      ['username', u.username],
-      ['id', u.id],
-      ['status', u.status],
-      ['quiet hours', u.quietHoursSchedule ?? 'default (CRON_TZ=UTC 0 0 * * *)'],
-      ['created', formatInstant(u.createdAt)],
-    ]),
+  emit(
+    { json },
+    userJson(u),
+    () =>
+      (what ? `user ${u.username} ${what}\n` : '') +
+      formatFields([
+        ['username', u.username],
+        ['id', u.id],
+        ['status', u.status],
+        ['quiet hours', u.quietHoursSchedule ?? 'default (CRON_TZ=UTC 0 0 * * *)'],
+        ['created', formatInstant(u.createdAt)],
+      ]),
   );
 }

@@ -32,23 +32,31 @@ export function workspaceCommand(): Command {
     .requiredOption('--template <name>', 'the template it is built from')
     .option('--autostart <schedule>', SCHEDULE_HELP)
     .option('--ttl <duration>', "stop this long after each start (1m to 30d); default: the template's default TTL", parseDurationArg)
-    .addOption(new Option('--automatic-updates <mode>', 'always: autostarts build the active template version').choices(['always', 'never']))
+    .addOption(
+      new Option('--automatic-updates <mode>', 'always: autostarts build the active template version').choices(['always', 'never']),
+    )
     .option('--no-wait', 'return once the build is queued')
     .action(
-      action(async (ctx, workspace: string, opts: { template: string; autostart?: string; ttl?: number; automaticUpdates?: 'always' | 'never'; wait: boolean }) => {
-        const [owner, name] = workspace.split('/') as [string, string];
-        const ops = await ctx.ops(opts.wait ? 'worker' : 'connect');
-        const started = await ops.workspaces.create({
-          owner,
-          name,
-          template: opts.template,
-          autostartSchedule: opts.autostart ?? null,
-          ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
-          ...(opts.automaticUpdates ? { automaticUpdates: opts.automaticUpdates } : {}),
-        });
-        if (started.warning && !ctx.json) note(`warning: ${started.warning}`);
-        await reportBuild(ctx, ops, started, opts.wait, started.warning);
-      }),
+      action(
+        async (
+          ctx,
+          workspace: string,
+          opts: { template: string; autostart?: string; ttl?: number; automaticUpdates?: 'always' | 'never'; wait: boolean },
+        ) => {
+          const [owner, name] = workspace.split('/') as [string, string];
+          const ops = await ctx.ops(opts.wait ? 'worker' : 'connect');
+          const started = await ops.workspaces.create({
+            owner,
+            name,
+            template: opts.template,
+            autostartSchedule: opts.autostart ?? null,
+            ...(opts.ttl !== undefined ? { ttl: opts.ttl } : {}),
+            ...(opts.automaticUpdates ? { automaticUpdates: opts.automaticUpdates } : {}),
+          });
+          if (started.warning && !ctx.json) note(`warning: ${started.warning}`);
+          await reportBuild(ctx, ops, started, opts.wait, started.warning);
+        },
+      ),
     );
 
   ws.command('list')
@@ -141,7 +149,11 @@ export function workspaceCommand(): Command {
       action(async (ctx, workspace: string, by: number) => {
         const ops = await ctx.ops();
         const { deadline } = await ops.workspaces.extend(workspace, by);
-        emit(ctx, { workspace, deadline: deadline.toISOString() }, () => `${workspace}: deadline ${formatInstant(deadline)} (${formatRelative(deadline, new Date())})\n`);
+        emit(
+          ctx,
+          { workspace, deadline: deadline.toISOString() },
+          () => `${workspace}: deadline ${formatInstant(deadline)} (${formatRelative(deadline, new Date())})\n`,
+        );
       }),
     );
 
@@ -152,17 +164,29 @@ export function workspaceCommand(): Command {
       action(async (ctx, workspace: string) => {
         const ops = await ctx.ops();
         const r = await ops.workspaces.recordActivity(workspace);
-        emit(ctx, { workspace, lastUsedAt: r.lastUsedAt.toISOString(), deadline: r.deadline?.toISOString() ?? null, bumped: r.bumped }, () =>
-          `${workspace}: activity recorded at ${formatInstant(r.lastUsedAt)}; ` +
-          (r.bumped ? `deadline bumped to ${formatInstant(r.deadline)}\n` : `deadline ${r.deadline ? `unchanged at ${formatInstant(r.deadline)}` : 'not set'}\n`),
+        emit(
+          ctx,
+          { workspace, lastUsedAt: r.lastUsedAt.toISOString(), deadline: r.deadline?.toISOString() ?? null, bumped: r.bumped },
+          () =>
+            `${workspace}: activity recorded at ${formatInstant(r.lastUsedAt)}; ` +
+            (r.bumped
+              ? `deadline bumped to ${formatInstant(r.deadline)}\n`
+              : `deadline ${r.deadline ? `unchanged at ${formatInstant(r.deadline)}` : 'not set'}\n`),
         );
       }),
     );
 
-  for (const [verb, dormant] of [['dormant', true], ['wake', false]] as const) {
+  for (const [verb, dormant] of [
+    ['dormant', true],
+    ['wake', false],
+  ] as const) {
     ws.command(verb)
       .addArgument(workspaceArgument())
-      .description(dormant ? 'mark a workspace dormant now (it is deleted after the template\'s autodelete time)' : 'clear dormancy: not dormant, last used now')
+      .description(
+        dormant
+          ? "mark a workspace dormant now (it is deleted after the template's autodelete time)"
+          : 'clear dormancy: not dormant, last used now',
+      )
       .action(
         action(async (ctx, workspace: string) => {
           const ops = await ctx.ops();
@@ -196,7 +220,13 @@ async function setAutostart(ctx: CliContext, workspace: string, spec: string | n
   if (r.warning && !ctx.json) note(`warning: ${r.warning}`);
   emit(
     ctx,
-    { workspace, autostartSchedule: r.autostartSchedule, nextStartAt: r.nextStartAt?.toISOString() ?? null, autostartBlocked: r.autostartBlocked, warning: r.warning },
+    {
+      workspace,
+      autostartSchedule: r.autostartSchedule,
+      nextStartAt: r.nextStartAt?.toISOString() ?? null,
+      autostartBlocked: r.autostartBlocked,
+      warning: r.warning,
+    },
     () =>
       r.autostartSchedule === null
         ? `${workspace}: autostart schedule cleared\n`
@@ -233,7 +263,9 @@ function formatBuildOutcome(workspace: string, b: BuildRecord, waited: boolean):
   const took = b.job.startedAt && b.job.completedAt ? ` in ${formatDuration(b.job.completedAt.getTime() - b.job.startedAt.getTime())}` : '';
   const lines = [`${what} ${b.job.status}${took}`];
   if (b.job.status === 'succeeded' && b.transition === 'start') {
-    lines.push(b.deadline ? `deadline: ${formatInstant(b.deadline)} (${formatRelative(b.deadline, new Date())})` : 'deadline: none (no TTL applies)');
+    lines.push(
+      b.deadline ? `deadline: ${formatInstant(b.deadline)} (${formatRelative(b.deadline, new Date())})` : 'deadline: none (no TTL applies)',
+    );
     if (b.maxDeadline) lines.push(`max deadline: ${formatInstant(b.maxDeadline)}`);
   }
   return lines.join('\n') + '\n';
@@ -262,7 +294,7 @@ function formatWorkspace(w: WorkspaceDetails): string {
     ['  completed', b.job.completedAt ? formatInstant(b.job.completedAt) : null],
     ['  deadline', when(b.transition === 'start' ? b.deadline : null)],
     ['  max deadline', when(b.transition === 'start' ? b.maxDeadline : null)],
-    ['  workflow', b.workflowId ?? 'none (a person\'s action)'],
+    ['  workflow', b.workflowId ?? "none (a person's action)"],
   ]);
   return w.upcoming === null ? head : `${head}\n${formatPreview(w.upcoming, now)}`;
 }

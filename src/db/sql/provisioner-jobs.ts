@@ -97,7 +97,10 @@ export async function markJobCanceled(client: PoolClient, jobId: string): Promis
 }
 
 export async function isJobCancelRequested(pool: Pool, jobId: string): Promise<boolean> {
-  const { rows } = await pool.query('SELECT canceled_at IS NOT NULL OR completed_at IS NOT NULL AS stop FROM provisioner_jobs WHERE id = $1', [jobId]);
+  const { rows } = await pool.query(
+    'SELECT canceled_at IS NOT NULL OR completed_at IS NOT NULL AS stop FROM provisioner_jobs WHERE id = $1',
+    [jobId],
+  );
   return rows[0]?.stop === true;
 }
 
@@ -164,10 +167,7 @@ export async function startJobToRun(db: Pool | PoolClient, jobId: string): Promi
 }
 
 /** The job for a provisioner run, and whether it must not run (canceled or already ended): one round trip. */
-export async function loadJobToRun(
-  db: Pool | PoolClient,
-  jobId: string,
-): Promise<{ job: ProvisionJobRow; stopRequested: boolean } | null> {
+export async function loadJobToRun(db: Pool | PoolClient, jobId: string): Promise<{ job: ProvisionJobRow; stopRequested: boolean } | null> {
   const { rows } = await db.query(PROVISION_JOB_SQL, [jobId]);
   const r = rows[0];
   return r ? { job: toProvisionJobRow(r), stopRequested: r.stop === true } : null;

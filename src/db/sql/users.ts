@@ -21,7 +21,10 @@ const toUser = (r: Record<string, any>): UserRow => ({
   createdAt: r.created_at,
 });
 
-export async function insertUser(db: Pool | PoolClient, u: { username: string; status: UserStatus; quietHoursSchedule: string | null }): Promise<UserRow | null> {
+export async function insertUser(
+  db: Pool | PoolClient,
+  u: { username: string; status: UserStatus; quietHoursSchedule: string | null },
+): Promise<UserRow | null> {
   const { rows } = await db.query(
     `INSERT INTO users (username, status, quiet_hours_schedule) VALUES ($1, $2, $3)
      ON CONFLICT (username) DO NOTHING RETURNING ${COLUMNS}`,
@@ -32,10 +35,9 @@ export async function insertUser(db: Pool | PoolClient, u: { username: string; s
 
 /** By id or username. */
 export async function findUser(db: Pool | PoolClient, ref: string): Promise<UserRow | null> {
-  const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY username = $1 DESC LIMIT 1`,
-    [ref],
-  );
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY username = $1 DESC LIMIT 1`, [
+    ref,
+  ]);
   return rows[0] ? toUser(rows[0]) : null;
 }
 

@@ -34,14 +34,15 @@ export async function insertWorkspace(
  */
 export async function resolveWorkspaceId(db: Pool | PoolClient, ref: string, opts: { includeDeleted: boolean }): Promise<string | null> {
   const slash = ref.indexOf('/');
-  const { rows } = slash < 0
-    ? await db.query<{ id: string }>(`SELECT id FROM workspaces WHERE id::text = $1 AND (NOT deleted OR $2)`, [ref, opts.includeDeleted])
-    : await db.query<{ id: string }>(
-        `SELECT w.id FROM workspaces w JOIN users u ON u.id = w.owner_id
+  const { rows } =
+    slash < 0
+      ? await db.query<{ id: string }>(`SELECT id FROM workspaces WHERE id::text = $1 AND (NOT deleted OR $2)`, [ref, opts.includeDeleted])
+      : await db.query<{ id: string }>(
+          `SELECT w.id FROM workspaces w JOIN users u ON u.id = w.owner_id
           WHERE u.username = $1 AND lower(w.name) = lower($2) AND (NOT w.deleted OR $3)
           ORDER BY w.deleted, w.created_at DESC LIMIT 1`,
-        [ref.slice(0, slash), ref.slice(slash + 1), opts.includeDeleted],
-      );
+          [ref.slice(0, slash), ref.slice(slash + 1), opts.includeDeleted],
+        );
   return rows[0]?.id ?? null;
 }
 
@@ -69,10 +70,10 @@ export async function updateWorkspaceFields(
   };
   const keys = Object.keys(change).filter((k) => k in columns);
   if (keys.length === 0) return;
-  await client.query(
-    `UPDATE workspaces SET ${keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ')} WHERE id = $1`,
-    [id, ...keys.map((k) => (change as Record<string, unknown>)[k])],
-  );
+  await client.query(`UPDATE workspaces SET ${keys.map((k, i) => `${columns[k]} = $${i + 2}`).join(', ')} WHERE id = $1`, [
+    id,
+    ...keys.map((k) => (change as Record<string, unknown>)[k]),
+  ]);
 }
 
 export async function setLatestBuildDeadline(client: PoolClient, buildId: string, deadline: Date | null): Promise<void> {

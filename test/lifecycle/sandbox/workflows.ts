@@ -1,5 +1,12 @@
 // Test-only workflow: the pure core evaluated inside Temporal's workflow sandbox.
-import { computeAutostop, decide, nextAllowedAutostart, parseWeeklySchedule, snapshotFromJson, type WorkspaceSnapshotJson } from '../../../src/lifecycle/index.js';
+import {
+  computeAutostop,
+  decide,
+  nextAllowedAutostart,
+  parseWeeklySchedule,
+  snapshotFromJson,
+  type WorkspaceSnapshotJson,
+} from '../../../src/lifecycle/index.js';
 
 export async function coreInSandbox(input: { snapshot: WorkspaceSnapshotJson; tick: string }) {
   const snapshot = snapshotFromJson(input.snapshot);

@@ -11,7 +11,10 @@ const connection = await NativeConnection.connect({ address: process.env.TEMPORA
 const worker = await Worker.create({
   connection,
   taskQueue: process.env.TASK_QUEUE!,
-  workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: QUIET_LOGGER }),
+  workflowBundle: await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: QUIET_LOGGER,
+  }),
 });
 process.stdout.write('ready\n');
 try {
