@@ -1,0 +1,21 @@
+// A tick's statistics stay small, whatever the number of workspaces: they are
+// carried across continue-as-new and returned as the tick's result.
+import { describe, expect, it } from 'vitest';
+import { blankOutcome } from '../../src/engine/outcome.js';
+import { emptyStats, record, SAMPLE_CAP } from '../../src/workflows/tick-stats.js';
+
+describe('tick statistics', () => {
+  it('stay bounded: at most SAMPLE_CAP ids per outcome and error messages, whatever the count', () => {
+    const stats = emptyStats('2024-01-01T09:00:00.000Z', '2024-01-01T09:00:01.000Z');
+    for (let i = 0; i < 1000; i++) {
+      const made = blankOutcome(`w${i}`, stats.tick);
+      record(stats, { ...made, kind: 'transition', buildNumber: 2, transition: 'start', reason: 'autostart' });
+      record(stats, { ...blankOutcome(`e${i}`, stats.tick), kind: 'error', error: 'boom' });
+    }
+    expect(stats.transitions).toEqual({ 'start/autostart': 1000 });
+    expect(stats.errors).toBe(1000);
+    expect(stats.samples.transitions['start/autostart']).toHaveLength(SAMPLE_CAP);
+    expect(stats.samples.errors).toHaveLength(SAMPLE_CAP);
+    expect(JSON.stringify(stats).length).toBeLessThan(20_000);
+  });
+});
