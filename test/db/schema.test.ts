@@ -1,4 +1,4 @@
-// The schema enforces SPEC §1 by itself, and migrations are safe to repeat.
+// The schema enforces docs/rules.md#entities by itself, and migrations are safe to repeat.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
@@ -12,8 +12,8 @@ describe('migrations', () => {
       const others = [createPool(db.url), createPool(db.url)];
       const results = await Promise.all([migrate(db.pool), ...others.map((p) => migrate(p))]);
       const all = (await loadMigrations()).map((m) => m.name);
-      expect(results.flat().sort()).toEqual(all); // each applied exactly once, by one of the runners
-      expect(await migrate(db.pool)).toEqual([]);
+      expect(results.flatMap((r) => r.applied).sort()).toEqual(all); // each applied exactly once, by one of the runners
+      expect((await migrate(db.pool)).applied).toEqual([]);
       await Promise.all(others.map((p) => p.end()));
     } finally {
       await db.drop();
@@ -21,7 +21,7 @@ describe('migrations', () => {
   });
 });
 
-describe('§1 constraints', () => {
+describe('constraints', () => {
   let db: TestDatabase;
   let userId: string;
   let template: { id: string; versionId: string };
@@ -65,7 +65,7 @@ describe('§1 constraints', () => {
     ]);
   });
 
-  it('build numbers are unique per workspace, transitions and reasons are from the SPEC lists', async () => {
+  it('build numbers are unique per workspace, transitions and reasons are from the documented lists', async () => {
     const ws = await insertWorkspace(db.pool, userId, template.id);
     const job = async () => (await db.pool.query('INSERT INTO provisioner_jobs DEFAULT VALUES RETURNING id')).rows[0].id;
     const insert = async (n: number, transition = 'start', reason = 'initiator') =>
@@ -97,7 +97,7 @@ describe('job status and the latest-build summary kept by triggers', () => {
     ['canceled', 'now()', 'now()', 'now()', 'NULL'],
     ['canceling', 'now()', 'NULL', 'now()', 'NULL'],
     ['succeeded', 'now()', 'now()', 'NULL', `''`],
-  ])('§1: job_status is %s for started=%s completed=%s canceled=%s error=%s', async (expected, s, c, x, e) => {
+  ])('job_status is %s for started=%s completed=%s canceled=%s error=%s', async (expected, s, c, x, e) => {
     const { rows } = await db.pool.query(`SELECT job_status(${s}, ${c}, ${x}, ${e}) AS status`);
     expect(rows[0].status).toBe(expected);
   });
