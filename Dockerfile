@@ -1,17 +1,26 @@
 # The autobuild worker. It talks to an external Temporal (TEMPORAL_ADDRESS) and
 # PostgreSQL (DATABASE_URL); see docker-compose.yml.
+
+# Build: compile src/ to dist/ and prebuild the workflow bundle (npm run build).
+FROM node:24.11-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+# Install scripts only prepare the embedded services (Temporal CLI, embedded
+# PostgreSQL), which a container using external ones does not run.
+RUN npm ci --ignore-scripts && npm run build
+
+# Run: dist/ with production dependencies only; no compiler, no bundler.
 FROM node:24.11-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-COPY scripts ./scripts
-# Install scripts only prepare the embedded services (Temporal CLI, embedded
-# PostgreSQL), which a container using external ones does not run.
-RUN npm ci --omit=dev --ignore-scripts
-COPY . .
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
-# The Node flags are npm start's (package.json): a small young generation and a
-# 1.4x heap growing factor keep the worker's RSS down, and the workflow thread's
-# preload spares a native thread per call into the sandbox (docs/benchmarks.md).
-CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=40", "--import=./src/runtime/workflow-thread.mjs", "--import", "tsx", "src/main.ts"]
+# npm start's command: a small young generation and a 1.4x heap growing factor
+# keep the worker's RSS down (docs/benchmarks.md#the-workers-memory).
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=40", "dist/main.js"]

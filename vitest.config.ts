@@ -2,8 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // The Temporal core bridge is a native module: worker threads crash it (notes E3).
+    // The Temporal core bridge is a native module: worker threads crash it.
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
@@ -12,5 +11,11 @@ export default defineConfig({
     setupFiles: ['test/setup/runtime.ts'],
     reporters: ['default', 'json'],
     outputFile: { json: '.data/test-results.json' },
+    projects: [
+      // `npm test`: every suite that runs on each Node version in CI.
+      { extends: true, test: { name: 'default', include: ['test/**/*.test.ts'], exclude: ['test/system/**'] } },
+      // `npm run test:system`: the slow suites, once per CI run (a production install, …).
+      { extends: true, test: { name: 'system', include: ['test/system/**/*.test.ts'] } },
+    ],
   },
 });

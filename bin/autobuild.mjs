@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The `autobuild` command. The TypeScript sources run through tsx, the same
-// loader `npm start` and the worker use, so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// The `autobuild` command: the compiled CLI (dist/, made by `npm run build`,
+// which `npm install` runs).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('autobuild: dist/ is missing: run `npm run build` (npm install runs it)\n');
+  process.exit(1);
+}
+await import(main.href);

@@ -23,62 +23,64 @@ await runMain(async () => {
   const services = await startServices(config, log);
   const pool = createPool(services.databaseUrl);
   try {
-    const applied = await migrate(pool);
-    log.info('database ready', { migrationsApplied: applied.length });
+    const { applied, unknown } = await migrate(pool);
+    log.info('database ready', { migrationsApplied: applied.length, ...(unknown.length ? { newerMigrations: unknown } : {}) });
 
     const { connectionOptions, namespace } = services.temporal;
     // One connection, the worker's native one, for the worker and for the client its activities
     // use: build workflows then start eagerly (their first task comes back in the start
     // response), and the process holds no second gRPC stack.
     const connection = await connectWorker(connectionOptions);
-    const added = await registerSearchAttributes(connection, namespace);
-    if (added.length) log.info('registered search attributes', { added });
-    const client = new Client({ connection, namespace });
-    const notificationSink = createSink(config.notifications, log.child({ component: 'notifications' }));
-    const worker = await createWorker({
-      connection,
-      namespace,
-      taskQueue: config.taskQueue,
-      pool,
-      log,
-      client,
-      eagerStart: true,
-      provisioning: config.provisioning,
-      notifications: config.notifications,
-      notificationSink,
-    });
-    const schedule = await ensureTickSchedule(client, config.taskQueue, config.tick);
-    log.info(`tick schedule ${schedule}`, { scheduleId: TICK_SCHEDULE_ID, ...config.tick });
-    await writeRuntimeInfo(config.dataDir, {
-      pid: process.pid,
-      databaseUrl: services.databaseUrl,
-      temporalAddress: connectionOptions.address ?? '',
-      namespace,
-      taskQueue: config.taskQueue,
-      uiUrl: services.uiUrl,
-      startedAt: new Date().toISOString(),
-    });
-    log.info('autobuild is running; press Ctrl-C to stop', {
-      temporalUI: services.uiUrl ?? 'see your Temporal cluster',
-      taskQueue: config.taskQueue,
-    });
-    // Recovery sweep (no job stays pending) and outbox sweep (no notification is lost).
-    const background = startBackgroundTasks({
-      pool,
-      client,
-      taskQueue: config.taskQueue,
-      log,
-      provisioning: config.provisioning,
-      notifications: config.notifications,
-      sink: notificationSink,
-    });
     try {
-      await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
+      const added = await registerSearchAttributes(connection, namespace);
+      if (added.length) log.info('registered search attributes', { added });
+      const client = new Client({ connection, namespace });
+      const schedule = await ensureTickSchedule(client, config.taskQueue, config.tick);
+      log.info(`tick schedule ${schedule}`, { scheduleId: TICK_SCHEDULE_ID, ...config.tick });
+      await writeRuntimeInfo(config.dataDir, {
+        pid: process.pid,
+        databaseUrl: services.databaseUrl,
+        temporalAddress: connectionOptions.address ?? '',
+        namespace,
+        taskQueue: config.taskQueue,
+        uiUrl: services.uiUrl,
+        startedAt: new Date().toISOString(),
+      });
+      const worker = await createWorker({
+        connection,
+        namespace,
+        taskQueue: config.taskQueue,
+        pool,
+        log,
+        client,
+        eagerStart: true,
+        provisioning: config.provisioning,
+      });
+      log.info('autobuild is running; press Ctrl-C to stop', {
+        temporalUI: services.uiUrl ?? 'see your Temporal cluster',
+        taskQueue: config.taskQueue,
+      });
+      // Recovery sweep (no job stays pending) and the notification deliverer (no notification is lost).
+      const background = startBackgroundTasks({
+        pool,
+        databaseUrl: services.databaseUrl,
+        client,
+        taskQueue: config.taskQueue,
+        log,
+        provisioning: config.provisioning,
+        notifications: config.notifications,
+        sink: createSink(config.notifications, log.child({ component: 'notifications' })),
+      });
+      try {
+        await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
+      } finally {
+        await background.stop();
+      }
+      log.info('worker stopped');
     } finally {
-      await background.stop();
+      // Also when the start fails half-way: an open connection would keep the process alive.
+      await connection.close();
     }
-    await connection.close();
-    log.info('worker stopped');
   } finally {
     await removeRuntimeInfo(config.dataDir);
     await pool.end();

@@ -1,7 +1,7 @@
 // Wires activities and workflows into a Temporal worker.
-import { Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { bundleWorkflowsApart } from './workflow-bundle.js';
+import { prebuiltBundle } from './workflow-bundle.js';
 
 /**
  * Workflow runs kept in the worker's cache (sticky execution). The SDK's
@@ -20,8 +20,8 @@ export const MAX_CACHED_WORKFLOWS = 200;
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
-  /** A prebuilt bundle (tests bundle once per file); default: the engine's workflows bundled in a child process (src/workflow-bundle.ts). */
-  workflowBundle?: WorkflowBundle;
+  /** Default: the bundle `npm run build` made (src/workflow-bundle.ts); tests bundle the sources once per file. */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -30,8 +30,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts),
-    // Not `workflowsPath`: webpack in this process would keep ~100 MB of RSS for good (src/workflow-bundle.ts).
-    workflowBundle: opts.workflowBundle ?? (await bundleWorkflowsApart()),
+    workflowBundle: opts.workflowBundle ?? prebuiltBundle(),
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '30 seconds',
   });

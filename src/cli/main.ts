@@ -1,4 +1,4 @@
-// The `autobuild` command (bin/autobuild.mjs loads this file through tsx).
+// The `autobuild` command (bin/autobuild.mjs runs the compiled file).
 import { runCli } from './program.js';
 
 const code = await runCli(process.argv.slice(2));

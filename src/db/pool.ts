@@ -1,13 +1,20 @@
 import pg from 'pg';
 
-// int8 (bigint) columns hold millisecond durations, far below 2^53: read them as numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+/**
+ * int8 (bigint) columns hold millisecond durations, far below 2^53: this
+ * pool reads them as numbers (set per pool, not on pg's global parsers,
+ * which every other client in the process shares).
+ */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'autobuild' });
+  const pool = new pg.Pool({ connectionString, max, application_name: 'autobuild', types });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;

@@ -2,7 +2,7 @@
 // the CLI finds the embedded services with no flags. It holds a local-only
 // database password, so it is readable by its owner only.
 import { readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RuntimeInfo {
@@ -18,6 +18,7 @@ export interface RuntimeInfo {
 const file = (dataDir: string) => join(dataDir, 'runtime.json');
 
 export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
   await writeFile(file(dataDir), JSON.stringify(info, null, 2), { mode: 0o600 });
 }
 
@@ -29,6 +30,7 @@ export function readRuntimeInfo(dataDir: string): RuntimeInfo | null {
   }
 }
 
+/** Part of shutting down: it never throws, so that what runs after it (closing the pool, stopping servers) runs. */
 export async function removeRuntimeInfo(dataDir: string): Promise<void> {
-  await rm(file(dataDir), { force: true });
+  await rm(file(dataDir), { force: true }).catch(() => {});
 }

@@ -6,8 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SearchAttributeType } from '@temporalio/common';
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
+import { type defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 import { isPortInUse, isProcessAlive, processCommandLine, stopChild, terminateProcess } from './ports.js';
@@ -20,7 +19,7 @@ export interface DevServerOptions {
   /** null = headless (tests). */
   uiPort: number | null;
   namespace: string;
-  searchAttributes: readonly SearchAttributeKey<SearchAttributeType>[];
+  searchAttributes: readonly ReturnType<typeof defineSearchAttributeKey>[];
   /** false = in-memory (tests that want speed); default true. */
   persistent?: boolean;
   log: Logger;

@@ -58,12 +58,12 @@ test('two SIGINTs while the engine worker starts: the benchmark exits 130 and le
   const bench = spawnEntry('bench/run.ts', ['rush', '--profile', 'tiny', '--out', out], cleanEnv({ BENCH_TRACE: '1' }));
   const seen = new Set<number>();
   try {
-    // Its own PostgreSQL and dev server first, then a seed, then the engine's worker (src/main.ts).
+    // Its own PostgreSQL and dev server first, then a seed, then the engine's worker (dist/main.js).
     const deadline = Date.now() + 150_000;
     for (;;) {
       const now = descendants(bench.child.pid!);
       for (const pid of now) seen.add(pid);
-      if (now.some((pid) => commandLine(pid).includes('src/main.ts'))) break;
+      if (now.some((pid) => commandLine(pid).includes('dist/main.js'))) break;
       if (Date.now() > deadline) throw new Error(`no engine worker started; output:\n${bench.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -22,8 +22,10 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, LOG_FORMAT: 'json', ...extra };
 }
 
+/** Compiled entry points (dist/*.js) run with plain node, as users run them; TypeScript fixtures through tsx. */
 export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Spawned {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, script, ...args], { cwd: PROJECT_ROOT, env });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -65,4 +67,4 @@ export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEn
 }
 
 /** `npm start` as package.json runs it: the same Node flags, the same entry point. */
-export const spawnMain = (env: NodeJS.ProcessEnv) => spawnEntry('src/main.ts', [], env, startScriptNodeFlags());
+export const spawnMain = (env: NodeJS.ProcessEnv) => spawnEntry('dist/main.js', [], env, startScriptNodeFlags());

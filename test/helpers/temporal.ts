@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
-import { QUIET_LOGGER, WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle.js';
+import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle.js';
+
+/** A logger for the bundler and the tests' SDK runtimes that says nothing. */
+export const QUIET_LOGGER = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes about a second: once per test file. */

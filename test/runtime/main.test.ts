@@ -96,8 +96,9 @@ describe('npm start with an external database and Temporal', () => {
   });
   afterAll(async () => db?.drop());
 
-  it('migrates the database named by DATABASE_URL and runs the worker against TEMPORAL_ADDRESS', async () => {
-    const dataDir = await tempDataDir();
+  it('migrates the database named by DATABASE_URL and runs the worker against TEMPORAL_ADDRESS (the data folder made on the way)', async () => {
+    const parent = await tempDataDir();
+    const dataDir = join(parent, 'not-there-yet');
     const main = spawnMain(
       cleanEnv({
         DATABASE_URL: db.url,
@@ -110,9 +111,10 @@ describe('npm start with an external database and Temporal', () => {
     const { rows } = await db.pool.query('SELECT name FROM schema_migrations');
     expect(rows.map((r) => r.name)).toContain('001_init');
     expect(main.output()).not.toMatch(/initialising embedded PostgreSQL|Temporal dev server is serving/);
+    expect(readRuntimeInfo(dataDir)?.taskQueue).toBe(`ext-${db.name}`); // what the CLI reads
     main.child.kill('SIGINT');
     expect(await main.exited).toBe(0);
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(parent, { recursive: true, force: true });
   });
 });
 
@@ -157,6 +159,12 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
       name: 'missing Temporal CLI',
       env: () => ({ DATABASE_URL: '__DB__', TEMPORAL_CLI_PATH: '/nonexistent/temporal' }),
       message: /^autobuild: TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not a working temporal binary/,
+    },
+    {
+      // Found after Temporal connected: the start must still end, not hang on the open connection.
+      name: 'a data folder that cannot be made',
+      env: () => ({ DATABASE_URL: '__DB__', TEMPORAL_ADDRESS: inject('temporalAddress'), AUTOBUILD_DATA_DIR: '/dev/null/data' }),
+      message: /^autobuild: ENOTDIR: not a directory, mkdir '\/dev\/null\/data'/,
     },
     {
       name: 'a port that is not a number',
