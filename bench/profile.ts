@@ -24,7 +24,7 @@ export interface BenchProfile {
   direct: { workspaces: number; size: RushSize; concurrency: number };
   idle: { workspaces: number; queryRuns: number };
   scaling: { sizes: Array<{ label: string; workspaces: number }>; due: number; queryRuns: number };
-  /** Floor shape (notes E9): children started and awaited together, children per parent run. */
+  /** Floor shape (docs/benchmarks.md#scenarios): children started and awaited together, children per parent run. */
   floor: { batch: number; page: number };
 }
 

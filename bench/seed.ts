@@ -362,7 +362,7 @@ export async function seed(pool: pg.Pool, opts: SeedOptions): Promise<SeedResult
 export interface SeedCheck {
   /** Workspaces whose latest_* columns disagree with their highest-numbered build and its job. */
   inconsistentSummaries: number;
-  /** Workspaces that a tick at `at` should autostart (by the SPEC §2.1 autostart rule, read from the tables). */
+  /** Workspaces that a tick at `at` should autostart (by the autostart rule of docs/rules.md#candidate-query, read from the tables). */
   dueAtT: number;
   /** Workspaces whose next autostart falls in the hour after `at` (must be 0: ticks overlapping a rush find only the K). */
   startingWithinHour: number;

@@ -3,23 +3,23 @@
 // (test/orchestration/replay.test.ts). Run it after an intentional change to
 // workflow code that the committed histories no longer replay:
 //
-//   npx tsx scripts/record-histories.ts
+//   npm run histories:record     (builds dist/ first: it records with the worker's own bundle)
 //
 // It starts its own PostgreSQL and dev server on free ports in a temporary
 // folder (never .data/), runs one manual tick over a workspace per outcome
 // with a small page size (so the tick continues as new), plus an evaluateNow,
-// and writes each history in the same JSON format as the Temporal UI's
-// download and `temporal workflow show --output json`.
+// and writes each history as `temporal workflow show --output json` prints it
+// (the Temporal UI's download format), plus the build workflow of one build.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index.js';
 import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
-import { loadConfig, loadNotificationConfig, loadProvisioningConfig, projectRoot } from '../src/runtime/config.js';
+import { loadConfig, loadProvisioningConfig, projectRoot } from '../src/runtime/config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/embedded-postgres.js';
 import { evaluateNow } from '../src/runtime/evaluate-client.js';
 import { createLogger } from '../src/runtime/logger.js';
@@ -27,7 +27,7 @@ import { freePort } from '../src/runtime/ports.js';
 import { findTemporalCli } from '../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../src/runtime/temporal-dev-server.js';
 import { startManualTick } from '../src/runtime/tick-client.js';
-import { bundleWorkflowsApart } from '../src/workflow-bundle.js';
+import { prebuiltBundle } from '../src/workflow-bundle.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 import { D, H, MIN, createTemplate, createUser, createWorkspace, plus } from '../test/orchestration/fixtures.js';
 
@@ -39,8 +39,9 @@ const log = createLogger({ level: 'warn', format: 'pretty' });
 const dir = await mkdtemp(join(tmpdir(), 'autobuild-histories-'));
 await chmod(dir, 0o755);
 const postgres = await startEmbeddedPostgres({ dir: join(dir, 'postgres'), port: await freePort(), log });
+const cliPath = findTemporalCli(loadConfig().temporalCliPath);
 const temporal = await startTemporalDevServer({
-  cliPath: findTemporalCli(loadConfig().temporalCliPath),
+  cliPath,
   dataDir: join(dir, 'temporal'),
   ip: '127.0.0.1',
   port: await freePort(),
@@ -62,20 +63,19 @@ try {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    // The worker's own bundle (src/workflow-bundle.ts: the preloaded lifecycle core included).
-    workflowBundle: await bundleWorkflowsApart(),
+    // The worker's own bundle, as `npm run build` made it.
+    workflowBundle: prebuiltBundle(),
     activities: createActivities({
       pool,
       log,
       client,
       taskQueue,
       provisioning: { ...loadProvisioningConfig({}), simulatedDurationMs: 0 },
-      notifications: loadNotificationConfig({}),
     }),
   });
 
   await worker.runUntil(async () => {
-    // One workspace per outcome of SPEC §3, all due at T.
+    // One workspace per outcome of docs/rules.md#the-decision, all due at T.
     const owner = await createUser(pool);
     const plain = await createTemplate(pool);
     const dormancy = await createTemplate(pool, { timeTilDormantMs: 7 * D, timeTilDormantAutodeleteMs: 30 * D });
@@ -117,13 +117,23 @@ try {
     const answer = await evaluateNow(client, taskQueue, reevaluated);
     console.log('evaluateNow', JSON.stringify({ decision: answer.decision?.transition, buildNumber: answer.buildNumber }));
 
+    // The Temporal CLI writes the history JSON (the SDK's converter for it is not public API).
     const save = async (name: string, workflowId: string, runId?: string) => {
-      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-      await writeFile(join(OUT, `${name}.json`), JSON.stringify(JSON.parse(historyToJSON(history)), null, 1) + '\n');
-      console.log(`wrote test/histories/${name}.json (${history.events?.length} events)`);
+      const args = ['workflow', 'show', '--address', temporal.address, '--workflow-id', workflowId, '--output', 'json'];
+      const out = execFileSync(cliPath, runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const history = JSON.parse(out) as { events: unknown[] };
+      await writeFile(join(OUT, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+      console.log(`wrote test/histories/${name}.json (${history.events.length} events)`);
     };
     for (const [name, id] of Object.entries(ws)) await save(`workspace-${name}`, `workspace/${id}`);
     await save('workspace-reevaluate', `workspace/${reevaluated}`);
+    // One build run to completion by its workflow (the autostart's).
+    const { rows } = await pool.query('SELECT job_id FROM workspace_builds WHERE workspace_id = $1 ORDER BY build_number DESC LIMIT 1', [
+      ws.autostart,
+    ]);
+    const jobId: string = rows[0].job_id;
+    await client.workflow.getHandle(`build/${jobId}`).result();
+    await save('build-job', `build/${jobId}`);
     // The tick's runs, first to last: each continued as new after a full page.
     let runId: string | undefined = tick.firstExecutionRunId;
     for (let page = 1; runId; page++) {

@@ -3,7 +3,7 @@
 // no tick starts a rush before the measured one), the candidate query and the
 // direct executor's per-workspace evaluation.
 import { ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { evaluateOnce } from '../../src/engine/evaluate-once.js';
+import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
 import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -100,9 +100,9 @@ const silent = createLogger({ level: 'error', format: 'json', write: () => {} })
 
 export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, at: Date): Promise<boolean> {
   const tick = truncateToMinute(at).toISOString();
-  const { applied } = await evaluateOnce(
+  const outcome = await evaluateWorkspace(
     { pool, client: noTemporal, taskQueue: 'none', log: silent },
-    { workspaceId, tick, workflowId: null },
+    { workspaceId, tick, workflowId: null, key: null },
   );
-  return applied?.status === 'applied' && applied.build !== null;
+  return outcome.kind === 'transition';
 }

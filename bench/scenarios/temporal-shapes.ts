@@ -1,5 +1,5 @@
 // Temporal's own cost per child on this machine, on the same dev server as the
-// rush: the floor (notes E9's shape: awaited batches of 100 children, two
+// rush: the floor (the floor of docs/benchmarks.md#scenarios: awaited batches of 100 children, two
 // local activities each) and the naive shape (all children at once, two
 // regular activities each). One worker process serves them all; its peak RSS
 // is reset at the start of each run. The shape scenario (the engine's two

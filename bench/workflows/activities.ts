@@ -1,5 +1,5 @@
 // The bench-only shapes' activities: no work at all, so that what is measured
-// is Temporal's own cost per child (notes E9).
+// is Temporal's own cost per child (docs/benchmarks.md#scenarios).
 import type { Client } from '@temporalio/client';
 import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 

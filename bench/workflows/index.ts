@@ -1,12 +1,12 @@
 // Bench-only workflows (their own bundle and task queue, never in src/):
 // Temporal's cost per child on this machine, to set the engine's rate against.
 //   floor: a parent starting K trivial children in awaited batches of 100,
-//          each child running two trivial *local* activities (notes E9);
+//          each child running two trivial *local* activities;
 //   naive: the obvious shape, all K children at once, two *regular* activities each;
 //   shape: the engine's tick and evaluations without the engine: pages of
 //          children in a sliding window (src/workflows/tick.ts), each child one
-//          local activity that starts a second workflow (one local activity)
-//          the way the engine's evaluation starts its build: the engine's two
+//          local activity that starts a second workflow (two local activities
+//          around a regular one) the way the engine's evaluation starts its build: the engine's two
 //          workflows per transition, with its search attributes and start
 //          options, without its database work. The `attributes` scenario runs
 //          it without the evaluation's or the build's search attributes too.
@@ -33,8 +33,13 @@ export async function shapeChild(input: { item: string; tick: string; buildAttri
   await local.startShapeBuild({ workflowId: `${workflowInfo().workflowId}/build`, item, tick, attributes: buildAttributes });
 }
 
-/** Stands for the build with a quick provisioner: one local activity. */
+/** The engine's build provisions in a regular activity that heartbeats, between two local ones (src/workflows/build.ts). */
+const provisioner = proxyActivities<ShapeActivities>({ startToCloseTimeout: '11 minutes', heartbeatTimeout: '30 seconds' });
+
+/** Stands for the build: begin and complete as local activities, the provisioner a regular activity. */
 export async function shapeBuild(): Promise<void> {
+  await local.trivial();
+  await provisioner.trivial();
   await local.trivial();
 }
 

@@ -5,13 +5,11 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../runtime/logger.js';
 import { createProbeActivities } from './probe.js';
 import { createBuildActivities } from './build.js';
-import { createNotificationActivities } from './notifications.js';
 import { createEvaluateActivities } from './evaluate.js';
 import { createTickActivities } from './tick.js';
 import { createProvisioner } from '../builds/create-provisioner.js';
 import type { Provisioner } from '../builds/provisioner.js';
-import { createSink, type NotificationSink } from '../notifications/sinks.js';
-import { loadNotificationConfig, loadProvisioningConfig, type NotificationConfig, type ProvisioningConfig } from '../runtime/config.js';
+import { loadProvisioningConfig, type ProvisioningConfig } from '../runtime/config.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -26,14 +24,10 @@ export interface ActivityDeps {
   provisioning?: ProvisioningConfig;
   /** Overrides the provisioner `provisioning` selects (tests). */
   provisioner?: Provisioner;
-  /** Where notifications go; default: a log line each. */
-  notifications?: NotificationConfig;
-  notificationSink?: NotificationSink;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const provisioning = deps.provisioning ?? loadProvisioningConfig({});
-  const notifications = deps.notifications ?? loadNotificationConfig({});
   return {
     ...createProbeActivities(deps.pool),
     ...createBuildActivities({
@@ -41,12 +35,6 @@ export function createActivities(deps: ActivityDeps) {
       log: deps.log,
       provisioning,
       provisioner: deps.provisioner ?? createProvisioner(provisioning, deps.pool),
-    }),
-    ...createNotificationActivities({
-      pool: deps.pool,
-      log: deps.log,
-      notifications,
-      sink: deps.notificationSink ?? createSink(notifications, deps.log),
     }),
     ...createTickActivities(deps.pool),
     ...createEvaluateActivities(deps),

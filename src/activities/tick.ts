@@ -1,4 +1,4 @@
-// The tick's one activity: a page of the candidate query (SPEC §2.1).
+// The tick's one activity: a page of the candidate query (docs/rules.md#candidate-query).
 import { findCandidates } from '../db/sql/find-candidates.js';
 import type { Pool } from '../db/pool.js';
 

@@ -1,17 +1,21 @@
 // What a worker process does besides serving Temporal tasks: the recovery
-// sweep (at start, then every AUTOBUILD_RECOVERY_INTERVAL) and the outbox
-// sweep (every AUTOBUILD_NOTIFY_INTERVAL, sooner when a retry is due). Both
-// are safe to run in several workers at once.
+// sweep (at start, then every AUTOBUILD_RECOVERY_INTERVAL), the notification
+// deliverer (src/notifications/deliverer.ts), and the removal of old
+// evaluation records. Each is safe to run in several workers at once.
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool.js';
-import { deliverDueNotifications } from '../notifications/deliver.js';
+import { pruneEvaluations } from '../db/sql/record-evaluation.js';
+import { DAY, HOUR } from '../lifecycle/index.js';
+import { startDeliverer } from '../notifications/deliverer.js';
 import type { NotificationSink } from '../notifications/sinks.js';
 import type { NotificationConfig, ProvisioningConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
+import { repeat } from '../runtime/repeat.js';
 import { recoverStaleJobs } from './recovery.js';
 
 export interface BackgroundDeps {
   pool: Pool;
+  databaseUrl: string;
   client: Client;
   taskQueue: string;
   log: Logger;
@@ -24,49 +28,26 @@ export interface Background {
   stop(): Promise<void>;
 }
 
+/**
+ * An evaluation's record only answers a retry of that same evaluation, which
+ * Temporal gives up on within minutes; a week is far beyond any attempt.
+ */
+const EVALUATION_RECORD_AGE_MS = 7 * DAY;
+
 export function startBackgroundTasks(deps: BackgroundDeps): Background {
-  const { pool, client, taskQueue, log, provisioning, notifications, sink } = deps;
+  const { pool, client, taskQueue, log, provisioning } = deps;
   const loops = [
     repeat('recovery sweep', log, async () => {
       const report = await recoverStaleJobs({ pool, client, taskQueue, log }, provisioning.recoveryGraceMs);
       if (report.handedOff.length || report.failed.length) log.info('recovery sweep', { ...report });
       return provisioning.recoveryIntervalMs;
     }),
-    repeat('notification sweep', log, async () => {
-      const report = await deliverDueNotifications({ pool, sink, config: notifications, log });
-      const untilDue = report.nextDueAt === null ? Infinity : report.nextDueAt.getTime() - Date.now();
-      return Math.max(10, Math.min(notifications.sweepIntervalMs, untilDue));
+    repeat('evaluation record pruning', log, async () => {
+      // Small batches: a short lock and a short transaction each.
+      const removed = await pruneEvaluations(pool, EVALUATION_RECORD_AGE_MS, 1000);
+      return removed === 1000 ? 1000 : HOUR;
     }),
+    startDeliverer({ pool, databaseUrl: deps.databaseUrl, sink: deps.sink, config: deps.notifications, log }),
   ];
   return { stop: async () => void (await Promise.all(loops.map((l) => l.stop()))) };
-}
-
-/** Runs `once` now and again after the delay it returns; an error is logged and retried after `fallbackMs`. */
-function repeat(name: string, log: Logger, once: () => Promise<number>, fallbackMs = 10_000): Background {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: () => void = () => {};
-  const done = (async () => {
-    while (!stopped) {
-      let delay = fallbackMs;
-      try {
-        delay = await once();
-      } catch (err) {
-        log.warn(`${name} failed; retrying`, { error: err as Error });
-      }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, delay);
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      wake();
-      await done;
-    },
-  };
 }

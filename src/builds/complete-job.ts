@@ -1,4 +1,4 @@
-// The last step of a build, in one transaction (SPEC §5.1, §6): the job ends,
+// The last step of a build, in one transaction (docs/rules.md#on-build-completion, docs/rules.md#applying-a-decision-the-build-transaction): the job ends,
 // and on success the build gets its deadlines computed at the completion time
 // (the database clock), the autostart cache is recomputed, and a delete marks
 // the workspace deleted. A failed autobuild writes its notification to the
@@ -8,24 +8,20 @@ import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.
 import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
 import { markWorkspaceDeleted, setStartedBuild } from '../db/sql/complete-build.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
-import { computeAutostop, type JobStatus } from '../lifecycle/index.js';
+import { autostartCache, computeAutostop, type JobStatus } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';
-import { autostartCache } from './next-start.js';
 
 export type JobOutcome = { kind: 'succeeded' } | { kind: 'failed'; error: string } | { kind: 'canceled' };
 
 export interface CompleteResult {
   status: JobStatus | 'missing';
-  /** Whether this call wrote a notification to the outbox (deliver it after commit). */
-  notified: boolean;
 }
 
-/** `log`: the end of the job's output not yet written (a quick build's), appended as the job ends. */
-export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome, log = ''): Promise<CompleteResult> {
+export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
   return inTransaction(pool, async (client) => {
     const job = await lockJob(client, jobId);
-    if (job === null) return { status: 'missing', notified: false };
-    if (job.completedAt !== null) return { status: job.status, notified: false };
+    if (job === null) return { status: 'missing' };
+    if (job.completedAt !== null) return { status: job.status };
     const loaded = await loadSnapshot(client, job.workspaceId);
     if (loaded === null || loaded === LOCKED) throw new Error(`workspace ${job.workspaceId} of job ${jobId} is gone`);
     const isLatest = loaded.latestBuild.jobId === jobId;
@@ -39,15 +35,14 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
           ? { error: null, canceled: true }
           : { error: effective.error || 'build failed', canceled: false };
     // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's now().
-    const ended = await markJobCompleted(client, jobId, end, log);
-    if (ended === null) return { status: job.status, notified: false };
-    let notified = false;
+    const ended = await markJobCompleted(client, jobId, end);
+    if (ended === null) return { status: job.status };
     if (effective.kind === 'succeeded') {
       if (isLatest) await applySuccess(client, loaded, ended.completedAt);
-    } else if (effective.kind === 'failed') {
-      notified = isLatest && (await notifyAutobuildFailed(client, loaded, effective.error));
+    } else if (effective.kind === 'failed' && isLatest) {
+      await notifyAutobuildFailed(client, loaded, effective.error);
     }
-    return { status: ended.status, notified };
+    return { status: ended.status };
   });
 }
 
@@ -56,7 +51,7 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
   const workspaceId = snapshot.workspace.id;
   const transition = snapshot.latestBuild.transition;
   if (transition === 'delete') {
-    // The autodelete notification is written by the tick with the delete build (src/engine/apply-decision.ts).
+    // The autodelete notification is written by the engine with the delete build (src/engine/effects.ts).
     await markWorkspaceDeleted(client, workspaceId);
     return;
   }
@@ -75,9 +70,9 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
   await updateAutostartCache(client, workspaceId, cache);
 }
 
-/** SPEC §6: only builds the system made notify; a person sees their own build fail. */
-async function notifyAutobuildFailed(client: PoolClient, loaded: LoadedWorkspace, error: string): Promise<boolean> {
-  if (loaded.latestBuild.reason === 'initiator') return false;
+/** docs/rules.md#applying-a-decision-the-build-transaction: only builds the system made notify; a person sees their own build fail. */
+async function notifyAutobuildFailed(client: PoolClient, loaded: LoadedWorkspace, error: string): Promise<void> {
+  if (loaded.latestBuild.reason === 'initiator') return;
   await insertNotification(client, {
     kind: 'autobuild_failed',
     workspaceId: loaded.snapshot.workspace.id,
@@ -94,5 +89,4 @@ async function notifyAutobuildFailed(client: PoolClient, loaded: LoadedWorkspace
     },
     dedupeKey: `autobuild_failed:${loaded.latestBuild.jobId}`,
   });
-  return true;
 }

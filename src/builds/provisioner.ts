@@ -21,14 +21,6 @@ export type ProvisionResult = { ok: true } | { ok: false; error: string };
 
 export interface Provisioner {
   readonly name: string;
-  /**
-   * True when every run finishes within about a second (the simulated
-   * provisioner at a short duration): the build workflow then runs it as a
-   * local activity, in the same workflow task as begin and complete, instead
-   * of a heartbeating regular activity. A lost worker re-runs it with the
-   * workflow task, so it must be idempotent per job id like any provisioner.
-   */
-  readonly quick?: boolean;
   /** Resolves with the outcome; rejects only when it could not run at all. */
   provision(job: ProvisionJob, ctx: ProvisionContext): Promise<ProvisionResult>;
 }

@@ -4,7 +4,7 @@
 // the provisioner.
 import type { Pool } from '../db/pool.js';
 import { appendJobLog, JOB_LOG_LIMIT } from '../db/sql/append-job-log.js';
-import { isJobCancelRequested, loadJobToRun, type ProvisionJobRow } from '../db/sql/provisioner-jobs.js';
+import { isJobCancelRequested, loadJobToRun } from '../db/sql/provisioner-jobs.js';
 import type { Logger } from '../runtime/logger.js';
 import type { JobOutcome } from './complete-job.js';
 import type { Provisioner } from './provisioner.js';
@@ -22,25 +22,15 @@ export interface RunJobContext {
   heartbeat(): void;
   /** Aborted when Temporal cancels the activity. */
   cancellation: AbortSignal;
-  /**
-   * Given, the output not yet written when the provisioner ends goes here
-   * instead of to the job log: the caller writes it with the job's completion
-   * (a quick build: one statement fewer).
-   */
-  takeFinalLog?(text: string): void;
 }
 
-/** `begun`: the job as the caller just read it under its lock, found running (no need to read it again). */
-export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext, begun?: ProvisionJobRow): Promise<JobOutcome> {
+export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext): Promise<JobOutcome> {
   const { pool, provisioner, log } = deps;
-  let job = begun;
-  if (job === undefined) {
-    // The job and its cancel check in one read.
-    const loaded = await loadJobToRun(pool, jobId);
-    if (loaded === null) return { kind: 'failed', error: `job ${jobId} has no build` };
-    if (loaded.stopRequested) return { kind: 'canceled' };
-    job = loaded.job;
-  }
+  // The job and its cancel check in one read.
+  const loaded = await loadJobToRun(pool, jobId);
+  if (loaded === null) return { kind: 'failed', error: `job ${jobId} has no build` };
+  if (loaded.stopRequested) return { kind: 'canceled' };
+  const { job } = loaded;
 
   const stop = new AbortController();
   const onCancel = () => stop.abort();
@@ -71,16 +61,13 @@ export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext
     }
   };
   const timer = setInterval(() => void tick(), deps.heartbeatIntervalMs);
-  // A quick provisioner's whole build is one line at info ('build job completed'); a long one's start is news too.
-  const starting = {
+  log.info('provisioning', {
     jobId,
     provisioner: provisioner.name,
     transition: job.transition,
     workspace: job.workspace.name,
     attempt: ctx.attempt,
-  };
-  if (provisioner.quick) log.debug('provisioning', starting);
-  else log.info('provisioning', starting);
+  });
   try {
     const result = await provisioner.provision(
       { ...job, attempt: ctx.attempt },
@@ -96,9 +83,6 @@ export async function runJob(deps: RunJobDeps, jobId: string, ctx: RunJobContext
   } finally {
     clearInterval(timer);
     ctx.cancellation.removeEventListener('abort', onCancel);
-    if (ctx.takeFinalLog) {
-      ctx.takeFinalLog(pending);
-      pending = '';
-    } else await flush().catch((err) => log.warn('could not write the job log', { jobId, error: err as Error }));
+    await flush().catch((err) => log.warn('could not write the job log', { jobId, error: err as Error }));
   }
 }

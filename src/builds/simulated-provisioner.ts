@@ -1,4 +1,4 @@
-// The built-in provisioner for demos, tests and benchmarks: waits a configured
+// The built-in provisioner for demos, tests and benchmarks, run as every provisioner is: waits a configured
 // time and succeeds, or fails at a configured rate, or fails every build of a
 // workspace switched to fail (table simulated_failures; `ops.setSimulatedFailure`).
 import type { Pool } from '../db/pool.js';
@@ -14,13 +14,9 @@ export interface SimulatedOptions {
   random?: () => number;
 }
 
-/** Up to this duration the simulated provisioner runs as a local activity (Provisioner.quick). */
-export const QUICK_LIMIT_MS = 1000;
-
 export function simulatedProvisioner({ durationMs, failureRate, pool, random = Math.random }: SimulatedOptions): Provisioner {
   return {
     name: 'simulated',
-    quick: durationMs <= QUICK_LIMIT_MS,
     async provision(job, { signal, output }) {
       const who = `${job.owner.username}/${job.workspace.name}`;
       output(

@@ -2,8 +2,7 @@
 // the service (DATABASE_URL, TEMPORAL_ADDRESS, ...), and when those are not
 // set, the addresses `npm start` recorded in <dataDir>/runtime.json.
 import { relative } from 'node:path';
-import type { NativeConnectionOptions } from '@temporalio/worker';
-import { explicitTaskQueue, loadConfig, projectRoot, type Config } from '../runtime/config.js';
+import { explicitTaskQueue, loadConfig, projectRoot, type Config, type TemporalTarget as ConfiguredTemporal } from '../runtime/config.js';
 import { readRuntimeInfo, type RuntimeInfo } from '../runtime/runtime-file.js';
 import { unavailable } from './errors.js';
 
@@ -14,7 +13,7 @@ export interface DatabaseTarget {
 }
 
 export interface TemporalTarget {
-  connectionOptions: NativeConnectionOptions;
+  connectionOptions: ConfiguredTemporal['connectionOptions'];
   address: string;
   namespace: string;
   taskQueue: string;

@@ -3,8 +3,7 @@
 // without Temporal, and every connection failure becomes exit 2.
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { createPool, type Pool } from '../db/pool.js';
-import { createOps, type Ops } from '../ops/index.js';
+import { createOps, type Ops, openDatabase, pingDatabase, type Pool } from '../ops/index.js';
 import { redactUrl } from '../runtime/config.js';
 import { resolveConnections, type Connections, type TemporalTarget } from './connection.js';
 import { firstLine, unavailable } from './errors.js';
@@ -35,6 +34,11 @@ export class CliContext {
 
   get json(): boolean {
     return this.output.json;
+  }
+
+  /** The task queue the workers serve, as configured or recorded by `npm start`. */
+  taskQueue(): string {
+    return this.targets().temporal().taskQueue;
   }
 
   /** Resolved on first use, so that `--help` and parse errors never need a configuration. */
@@ -77,10 +81,10 @@ export class CliContext {
 
   private async openDatabase(): Promise<Pool> {
     const { url, source } = this.targets().database();
-    const pool = createPool(url, 4);
+    const pool = openDatabase(url, 4);
     this.closers.push(() => pool.end());
     try {
-      await withTimeout(pool.query('SELECT 1'), 10_000, 'no answer within 10s');
+      await withTimeout(pingDatabase(pool), 10_000, 'no answer within 10s');
     } catch (err) {
       throw unavailable(
         `cannot connect to the database at ${redactUrl(url)} (from ${source}): ${firstLine(err) || (err as { code?: string }).code}`,

@@ -9,6 +9,7 @@ import { CliError, EXIT, firstLine, isUnreachable, type ExitCode } from './error
 import { engineCommands } from './commands/engine.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
+import { reevaluateCommand } from './commands/reevaluate.js';
 import { templateCommand } from './commands/templates.js';
 import { userCommand } from './commands/users.js';
 import { workspaceCommand } from './commands/workspaces.js';
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
     .description('Operate the autobuild engine: users, templates, workspaces, schedules and ticks.')
     .version(VERSION, '--version');
   addGlobalOptions(program);
-  for (const make of [userCommand, templateCommand, workspaceCommand, explainCommand, historyCommand]) {
+  for (const make of [userCommand, templateCommand, workspaceCommand, explainCommand, historyCommand, reevaluateCommand]) {
     program.addCommand(make());
   }
   for (const command of engineCommands()) program.addCommand(command);

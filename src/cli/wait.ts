@@ -17,14 +17,6 @@ export interface StartedBuild {
   transition: string;
 }
 
-/** The build record of a job the CLI just created (it is among the workspace's latest). */
-export async function findBuild(ops: Ops, b: Pick<StartedBuild, 'workspaceId' | 'buildNumber' | 'workspace'>): Promise<BuildRecord> {
-  const builds = await ops.workspaces.history(b.workspaceId, { limit: 20 });
-  const build = builds.find((x) => x.buildNumber === b.buildNumber);
-  if (build === undefined) throw new CliError(`build #${b.buildNumber} of ${b.workspace} is gone`);
-  return build;
-}
-
 /** Waits until the build's job finished; returns its record (any outcome). */
 export async function waitForBuild(ctx: CliContext, ops: Ops, b: StartedBuild): Promise<BuildRecord> {
   const what = `build #${b.buildNumber} (${b.transition}) of ${b.workspace}`;
@@ -42,7 +34,7 @@ export async function waitForBuild(ctx: CliContext, ops: Ops, b: StartedBuild): 
           if (!(err instanceof OpsError && err.code === 'timeout')) throw err;
         }
         if (progress.signal.aborted) throw progress.signal.reason;
-        const status = (await findBuild(ops, b)).job.status;
+        const status = (await ops.workspaces.buildOfJob(b.jobId)).job.status;
         progress.update(`${what}: ${status}`);
         pickedUp ||= status !== 'pending';
         if (!pickedUp && Date.now() > pickupBy) {
@@ -84,17 +76,11 @@ export async function waitForWorkflow<T>(
 }
 
 /** An update or query that a worker must answer: exit 2 when none does within --worker-timeout. */
-export async function withWorkerTimeout<T>(
-  ctx: CliContext,
-  taskQueue: string,
-  label: string,
-  onInterrupt: string,
-  call: () => Promise<T>,
-): Promise<T> {
+export async function withWorkerTimeout<T>(ctx: CliContext, label: string, onInterrupt: string, call: () => Promise<T>): Promise<T> {
   return withProgress(label, onInterrupt, async () => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(noWorker(taskQueue, ctx.output.workerTimeoutMs)), ctx.output.workerTimeoutMs);
+      timer = setTimeout(() => reject(noWorker(ctx.taskQueue(), ctx.output.workerTimeoutMs)), ctx.output.workerTimeoutMs);
     });
     try {
       return await Promise.race([call(), timeout]);

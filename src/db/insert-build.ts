@@ -1,24 +1,24 @@
-// The one way a build is created (SPEC §6), for a person's action and for the
-// tick alike: a pending job and a build row numbered latest + 1. Run it inside
-// a transaction that holds the workspace row lock; hand the job to
-// provisioning (startBuild) only after that transaction commits.
+// The one way a build is created (docs/rules.md#applying-a-decision-the-build-transaction),
+// for a person's action and for the engine alike: a pending job and a build
+// row numbered latest + 1, in one statement. Call it inside the transaction
+// that holds the workspace's row lock and read the workspace in; hand the job
+// to provisioning (startBuild) only after that transaction commits.
+import { randomUUID } from 'node:crypto';
+import { isJobActive, type Reason, type Transition, templateVersionForBuild } from '../lifecycle/index.js';
+import type { LoadedWorkspace } from './load-snapshot.js';
 import type { PoolClient } from './pool.js';
-import type { Reason, Transition } from '../lifecycle/index.js';
 
 export type BuildReason = Reason | 'initiator';
 
-export interface InsertBuildInput {
-  workspaceId: string;
+export interface BuildRequest {
   transition: Transition;
   reason: BuildReason;
   /** A person, or for autobuilds the workspace owner acting through the system. */
   initiatorId: string;
   /** The Temporal workflow that decided this build; null for a person's action. */
   workflowId: string | null;
-  /** The tick's T (SPEC §2.2); null = the database clock. */
+  /** The tick's T (docs/rules.md#time); null = the database clock. */
   createdAt: Date | null;
-  /** Refuse if the latest build is no longer the one the decision was made on. */
-  expectedLatestBuildNumber?: number;
 }
 
 export interface InsertedBuild {
@@ -28,70 +28,66 @@ export interface InsertedBuild {
   templateVersionId: string;
 }
 
-/** SPEC §3/§6: an action due while a build runs is refused; the next tick tries again. */
+/** An action due while a build runs is refused; the next tick (or the person) tries again. */
 export class BuildActiveError extends Error {
   override readonly name = 'BuildActiveError';
 }
 
-/** Another actor changed the latest build first (SPEC §6): a no-op for the loser, not an error. */
+/** Another actor created this build number first: a no-op for the loser, not an error. */
 export class BuildRaceError extends Error {
   override readonly name = 'BuildRaceError';
 }
 
-export class WorkspaceGoneError extends Error {
-  override readonly name = 'WorkspaceGoneError';
+/** The build that follows the latest one of a workspace read under its row lock. */
+export async function insertNextBuild(client: PoolClient, w: LoadedWorkspace, b: BuildRequest): Promise<InsertedBuild> {
+  const { snapshot: s } = w;
+  if (isJobActive(s.latestJob.status)) {
+    throw new BuildActiveError(`a build is already active for workspace ${w.ownerName}/${w.workspaceName} (job ${s.latestJob.status})`);
+  }
+  const templateVersionId = templateVersionForBuild(
+    {
+      latestVersionId: w.latestBuild.templateVersionId,
+      activeVersionId: w.activeVersionId,
+      requireActiveVersion: s.template.requireActiveVersion,
+      automaticUpdates: s.workspace.automaticUpdates,
+    },
+    b.reason,
+  );
+  return insertBuild(client, { ...b, workspaceId: s.workspace.id, buildNumber: s.latestBuild.buildNumber + 1, templateVersionId });
 }
 
-export async function insertBuild(client: PoolClient, input: InsertBuildInput): Promise<InsertedBuild> {
-  const { rows } = await client.query({
-    name: 'insert-build-read',
-    text: `SELECT w.deleted, w.automatic_updates, w.latest_build_number, w.latest_job_status,
-            t.active_version_id, t.require_active_version, b.template_version_id
-       FROM workspaces w
-       JOIN templates t ON t.id = w.template_id
-       LEFT JOIN workspace_builds b ON b.id = w.latest_build_id
-      WHERE w.id = $1`,
-    values: [input.workspaceId],
-  });
-  const w = rows[0];
-  if (!w || w.deleted) throw new WorkspaceGoneError(`workspace ${input.workspaceId} does not exist or is deleted`);
-  if (['pending', 'running', 'canceling'].includes(w.latest_job_status)) {
-    throw new BuildActiveError(`a build is already active for workspace ${input.workspaceId} (job ${w.latest_job_status})`);
-  }
-  const latest: number = w.latest_build_number ?? 0;
-  if (input.expectedLatestBuildNumber !== undefined && input.expectedLatestBuildNumber !== latest) {
-    throw new BuildRaceError(`workspace ${input.workspaceId}: latest build is #${latest}, expected #${input.expectedLatestBuildNumber}`);
-  }
-  const useActiveVersion =
-    w.template_version_id === null || (input.reason === 'autostart' && (w.require_active_version || w.automatic_updates === 'always'));
-  const templateVersionId: string = useActiveVersion ? w.active_version_id : w.template_version_id;
-
+/** Inserts build `buildNumber` with its pending job; a taken number is a BuildRaceError. */
+export async function insertBuild(
+  client: PoolClient,
+  b: BuildRequest & { workspaceId: string; buildNumber: number; templateVersionId: string },
+): Promise<InsertedBuild> {
+  const buildId = randomUUID();
+  const jobId = randomUUID();
   try {
-    // The job and its build in one statement (one round trip).
-    const build = await client.query<{ id: string; job_id: string }>({
+    await client.query({
       name: 'insert-build',
-      text: `WITH job AS (INSERT INTO provisioner_jobs DEFAULT VALUES RETURNING id)
+      text: `WITH job AS (INSERT INTO provisioner_jobs (id) VALUES ($2) RETURNING id)
              INSERT INTO workspace_builds
-               (workspace_id, build_number, transition, reason, template_version_id, initiator_id, job_id, workflow_id, created_at)
-             SELECT $1, $2, $3, $4, $5, $6, job.id, $7, COALESCE($8, now()) FROM job
-             RETURNING id, job_id`,
+               (id, job_id, workspace_id, build_number, transition, reason, template_version_id, initiator_id, workflow_id, created_at)
+             SELECT $1, job.id, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()) FROM job`,
       values: [
-        input.workspaceId,
-        latest + 1,
-        input.transition,
-        input.reason,
-        templateVersionId,
-        input.initiatorId,
-        input.workflowId,
-        input.createdAt,
+        buildId,
+        jobId,
+        b.workspaceId,
+        b.buildNumber,
+        b.transition,
+        b.reason,
+        b.templateVersionId,
+        b.initiatorId,
+        b.workflowId,
+        b.createdAt,
       ],
     });
-    const row = build.rows[0]!;
-    return { buildId: row.id, buildNumber: latest + 1, jobId: row.job_id, templateVersionId };
   } catch (err) {
     if ((err as { code?: string }).code === '23505') {
-      throw new BuildRaceError(`workspace ${input.workspaceId}: build #${latest + 1} was created by another actor`);
+      throw new BuildRaceError(`workspace ${b.workspaceId}: build #${b.buildNumber} was created by another actor`);
     }
     throw err;
   }
+  return { buildId, buildNumber: b.buildNumber, jobId, templateVersionId: b.templateVersionId };
 }

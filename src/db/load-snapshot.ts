@@ -6,6 +6,8 @@ import { deriveJobStatus, type Weekday, type WorkspaceSnapshot } from '../lifecy
 
 export interface LoadedWorkspace {
   snapshot: WorkspaceSnapshot;
+  /** The outcome (JSON) that an earlier attempt of the evaluation named by `evaluationKey` committed, or null. */
+  earlier: unknown;
   workspaceName: string;
   deleted: boolean;
   autostartBlocked: string | null;
@@ -44,7 +46,8 @@ const SELECT = `
          b.id AS build_id, b.build_number, b.transition, b.reason, b.created_at AS build_created_at,
          b.deadline, b.max_deadline, b.notified_autostop_deadline, b.template_version_id,
          b.initiator_id, b.workflow_id,
-         j.id AS job_id, j.started_at, j.completed_at, j.canceled_at, j.error
+         j.id AS job_id, j.started_at, j.completed_at, j.canceled_at, j.error,
+         (SELECT e.outcome FROM evaluations e WHERE e.key = $2) AS earlier
     FROM workspaces w
     JOIN users u ON u.id = w.owner_id
     JOIN templates t ON t.id = w.template_id
@@ -66,11 +69,15 @@ const LOCK_CLAUSE: Record<LockMode, string> = {
 export async function loadSnapshot(
   db: Pool | PoolClient,
   workspaceId: string,
-  opts: { lock?: LockMode } = {},
+  opts: { lock?: LockMode; evaluationKey?: string | null } = {},
 ): Promise<LoadedWorkspace | null | typeof LOCKED> {
   const lock = opts.lock ?? 'none';
   // Named: each connection plans this join once (a point lookup by id; the generic plan is the same).
-  const { rows } = await db.query({ name: `load-snapshot-${lock}`, text: SELECT + LOCK_CLAUSE[lock], values: [workspaceId] });
+  const { rows } = await db.query({
+    name: `load-snapshot-${lock}`,
+    text: SELECT + LOCK_CLAUSE[lock],
+    values: [workspaceId, opts.evaluationKey ?? null],
+  });
   const row = rows[0];
   if (!row) {
     if (lock !== 'skip') return null;
@@ -123,6 +130,7 @@ function toLoadedWorkspace(r: any): LoadedWorkspace {
         canceledAt: r.canceled_at,
       },
     },
+    earlier: r.earlier,
     workspaceName: r.name,
     deleted: r.deleted,
     autostartBlocked: r.autostart_blocked,

@@ -1,4 +1,4 @@
-/** SPEC §5.2: how activity on a running workspace moves its deadline. */
+/** docs/rules.md#activity-bump: how activity on a running workspace moves its deadline. */
 import { nextAllowedAutostart } from './autostart.js';
 import { effectiveTtlMs } from './autostop.js';
 import { parseWeeklySchedule } from './schedule.js';

@@ -1,4 +1,4 @@
-/** SPEC §4.3: which schedule occurrences may autostart a workspace. */
+/** docs/rules.md#allowed-days: which schedule occurrences may autostart a workspace. */
 import { ScheduleError, type WeeklySchedule } from './schedule.js';
 import { DAY } from './time.js';
 import { formatWeekdayList, type Weekday } from './weekday.js';

@@ -1,4 +1,4 @@
-/** SPEC §5.1: the deadline and max deadline of a build that just succeeded. */
+/** docs/rules.md#on-build-completion: the deadline and max deadline of a build that just succeeded. */
 import { nextAutostart } from './autostart.js';
 import { parseDailySchedule, parseWeeklySchedule, type DailySchedule } from './schedule.js';
 import type { TemplatePolicy, WorkspaceState } from './snapshot.js';
@@ -39,7 +39,7 @@ export interface Autostop {
   maxDeadline: Date | null;
 }
 
-/** §5.1 step 1: the TTL that applies to a build of this workspace (0 = none). */
+/** docs/rules.md#on-build-completion step 1: the TTL that applies to a build of this workspace (0 = none). */
 export function effectiveTtlMs(
   workspace: Pick<WorkspaceState, 'ttlMs'>,
   template: Pick<TemplatePolicy, 'allowUserAutostop' | 'defaultTtlMs'>,
@@ -81,7 +81,7 @@ function upcomingAutostart({ completedAt, workspace, template }: AutostopInput):
 }
 
 /**
- * §5.1 step 3: the first quiet-hours instant on a requirement day of an
+ * docs/rules.md#on-build-completion step 3: the first quiet-hours instant on a requirement day of an
  * applicable week that is at least two hours after `c`. Days and weeks are
  * calendar days in the quiet-hours zone, so DST cannot shift them.
  */

@@ -1,5 +1,5 @@
 /**
- * SPEC §3: what the tick does with one workspace. Each rule is a small pure
+ * docs/rules.md#the-decision: what the tick does with one workspace. Each rule is a small pure
  * predicate that also says why; `decide` orders them, first match wins.
  */
 import { nextAllowedAutostart } from './autostart.js';
@@ -35,7 +35,7 @@ const ACTIVE_USER_MS = 15 * MINUTE;
 const isDormant = (s: WorkspaceSnapshot) => s.workspace.dormantAt !== null;
 const jobFailed = (s: WorkspaceSnapshot) => s.latestJob.status === 'failed';
 
-/** §3.1 */
+/** docs/rules.md#autostop */
 function isEligibleForAutostop(s: WorkspaceSnapshot, T: Date): Verdict {
   if (jobFailed(s)) return no('the latest job failed');
   if (isDormant(s)) return no('the workspace is dormant');
@@ -54,14 +54,15 @@ type ScheduleSource = {
 };
 
 /**
- * SPEC §4.5: why this workspace's autostart can never fire, or null when it
+ * docs/rules.md#the-next_start_at-cache: why this workspace's autostart can never fire, or null when it
  * can. An unparsable schedule is an error to report; the others are skips.
  */
 export function autostartBlockReason(s: ScheduleSource): string | null {
   return usableSchedule(s).blocked;
 }
 
-function usableSchedule(s: ScheduleSource): { schedule: WeeklySchedule; blocked: null } | { schedule: null; blocked: string } {
+/** The workspace's schedule when autostart can fire, or why it never can. */
+export function usableSchedule(s: ScheduleSource): { schedule: WeeklySchedule; blocked: null } | { schedule: null; blocked: string } {
   const spec = s.workspace.autostartSchedule;
   if (spec === null) return { schedule: null, blocked: 'no autostart schedule is set' };
   let schedule: WeeklySchedule;
@@ -84,7 +85,28 @@ function hasAllowedOccurrence(schedule: WeeklySchedule, days: TemplatePolicy['au
   return schedule.weekdays.some((day) => days.includes(day));
 }
 
-/** §3.2. A NULL `next_start_at` is recomputed from `T` (SPEC §9), so it never starts on that tick. */
+/**
+ * When autostart is due: the later of the stored `next_start_at` and the first
+ * allowed occurrence after the latest build. A NULL `next_start_at` is taken as
+ * the first allowed occurrence after T (docs/rules.md#where-autobuild-differs-from-coder),
+ * so it never starts on that tick. `decide` and `preview` both ask this.
+ */
+export interface AutostartTiming {
+  due: Date;
+  /** `next_start_at`, or its recomputed value when unset. */
+  nextStart: Date;
+  afterBuild: Date;
+  cached: boolean;
+}
+
+export function autostartTiming(s: WorkspaceSnapshot, schedule: WeeklySchedule, T: Date): AutostartTiming {
+  const days = s.template.autostartAllowedDays;
+  const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
+  const cached = s.workspace.nextStartAt;
+  const nextStart = cached ?? nextAllowedAutostart(schedule, T, days);
+  return { due: nextStart > afterBuild ? nextStart : afterBuild, nextStart, afterBuild, cached: cached !== null };
+}
+
 function isEligibleForAutostart(s: WorkspaceSnapshot, T: Date): Verdict {
   if (s.owner.status !== 'active') return no(`the owner is ${s.owner.status}`);
   if (jobFailed(s)) return no('the latest build failed, so autostart waits for a person or failed cleanup');
@@ -92,16 +114,12 @@ function isEligibleForAutostart(s: WorkspaceSnapshot, T: Date): Verdict {
   if (s.latestBuild.transition !== 'stop') return no(`the latest transition is ${s.latestBuild.transition}, not stop`);
   const { schedule, blocked } = usableSchedule(s);
   if (schedule === null) return no(blocked);
-  const days = s.template.autostartAllowedDays;
-  const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
-  const cached = s.workspace.nextStartAt;
-  const nextStart = cached ?? nextAllowedAutostart(schedule, T, days);
-  const due = nextStart > afterBuild ? nextStart : afterBuild;
-  const compared = cached === null ? `next_start_at (unset, recomputed from the tick as ${iso(nextStart)})` : `next autostart ${iso(due)}`;
+  const { due, nextStart, cached } = autostartTiming(s, schedule, T);
+  const compared = cached ? `next autostart ${iso(due)}` : `next_start_at (unset, recomputed from the tick as ${iso(nextStart)})`;
   return T >= due ? yes(`${compared} is not after tick ${iso(T)}`) : no(`${compared} is after tick ${iso(T)}`);
 }
 
-/** §3.3 */
+/** docs/rules.md#failed-cleanup */
 function isEligibleForFailedCleanup(s: WorkspaceSnapshot, T: Date): Verdict {
   const ttl = s.template.failureTtlMs;
   if (ttl <= 0) return no('failure cleanup is off');
@@ -115,7 +133,7 @@ function isEligibleForFailedCleanup(s: WorkspaceSnapshot, T: Date): Verdict {
     : no(`${what}, not more than the failure TTL ${formatDuration(ttl)} before tick ${iso(T)}`);
 }
 
-/** §3.4 */
+/** docs/rules.md#dormancy */
 function isEligibleForDormancy(s: WorkspaceSnapshot, T: Date): Verdict {
   const ttd = s.template.timeTilDormantMs;
   if (isDormant(s)) return no('the workspace is already dormant');
@@ -126,7 +144,7 @@ function isEligibleForDormancy(s: WorkspaceSnapshot, T: Date): Verdict {
     : no(`last used ${iso(lastUsed)}, not more than ${formatDuration(ttd)} before tick ${iso(T)}`);
 }
 
-/** §3.5 */
+/** docs/rules.md#autodelete */
 function isEligibleForAutodelete(s: WorkspaceSnapshot, T: Date): Verdict {
   if (!isDormant(s)) return no('the workspace is not dormant');
   if (s.template.timeTilDormantAutodeleteMs <= 0) return no('the workspace is dormant and autodelete is off');
@@ -143,7 +161,7 @@ function isEligibleForAutodelete(s: WorkspaceSnapshot, T: Date): Verdict {
   return yes(`deleting_at ${iso(deletingAt)} passed before tick ${iso(T)}`);
 }
 
-/** §3.7, checked only when no rule matched. */
+/** docs/rules.md#autostop-reminder, checked only when no rule matched. */
 function isEligibleForReminder(s: WorkspaceSnapshot, T: Date): Verdict {
   const notifyBefore = s.template.autostopNotifyBeforeMs;
   const { deadline, maxDeadline, notifiedAutostopDeadline } = s.latestBuild;
@@ -174,7 +192,7 @@ interface Rule {
   readonly action: (s: WorkspaceSnapshot) => Action;
 }
 
-/** SPEC §3, in order: the first eligible rule decides. */
+/** docs/rules.md#the-decision, in order: the first eligible rule decides. */
 const RULES: readonly Rule[] = [
   { name: 'autostop', check: isEligibleForAutostop, action: () => ({ transition: 'stop', reason: 'autostop', markDormant: false }) },
   { name: 'autostart', check: isEligibleForAutostart, action: () => ({ transition: 'start', reason: 'autostart', markDormant: false }) },

@@ -8,7 +8,18 @@ export {
   type WeeklySchedule,
 } from './schedule.js';
 export { nextAllowedAutostart, nextAutostart, type NextAutostart } from './autostart.js';
-export { autostartBlockReason, decide, type Decision, type Reason } from './decide.js';
+export {
+  type AutostartTiming,
+  autostartBlockReason,
+  autostartTiming,
+  decide,
+  type Decision,
+  type Reason,
+  usableSchedule,
+} from './decide.js';
+export { type AutostartCache, autostartCache, tickCacheUpdate } from './next-start.js';
+export { type DormancyMarks, dormancyMarks } from './dormancy.js';
+export { templateVersionForBuild, type VersionSource } from './builds.js';
 export {
   computeAutostop,
   DEFAULT_QUIET_HOURS_SCHEDULE,
@@ -20,8 +31,6 @@ export {
 export { activityBump, type ActivityBumpInput } from './activity-bump.js';
 export { preview, type Preview, type PreviewEvent } from './preview.js';
 export {
-  snapshotFromJson,
-  snapshotToJson,
   type AutomaticUpdates,
   type BuildState,
   type JobState,
@@ -30,7 +39,6 @@ export {
   type TemplatePolicy,
   type Transition,
   type WorkspaceSnapshot,
-  type WorkspaceSnapshotJson,
   type WorkspaceState,
 } from './snapshot.js';
 export { deriveJobStatus, isJobActive, type JobStatus, type JobTimes } from './job-status.js';

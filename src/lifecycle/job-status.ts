@@ -7,7 +7,7 @@ export interface JobTimes {
   error: string | null;
 }
 
-/** SPEC §1: the status is derived from the job's timestamps and error, never stored. */
+/** docs/rules.md#entities: the status is derived from the job's timestamps and error, never stored. */
 export function deriveJobStatus(job: JobTimes): JobStatus {
   const failed = job.error !== null && job.error !== '';
   if (job.completedAt !== null) {

@@ -1,8 +1,6 @@
 /** What will happen to a workspace and when: the CLI's `explain`. Pure, writes nothing. */
-import { nextAllowedAutostart } from './autostart.js';
-import { autostartBlockReason, decide, type Decision } from './decide.js';
+import { autostartTiming, decide, type Decision, usableSchedule } from './decide.js';
 import { formatDuration } from './duration.js';
-import { parseWeeklySchedule } from './schedule.js';
 import type { WorkspaceSnapshot } from './snapshot.js';
 import { MINUTE, iso, truncateToMinute } from './time.js';
 
@@ -51,13 +49,10 @@ export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
 }
 
 function previewAutostart(s: WorkspaceSnapshot, T: Date): PreviewEvent | null {
-  if (autostartBlockReason(s) !== null || s.workspace.dormantAt !== null) return null;
-  if (s.owner.status !== 'active' || s.latestJob.status === 'failed') return null;
-  const schedule = parseWeeklySchedule(s.workspace.autostartSchedule!);
-  const days = s.template.autostartAllowedDays;
-  const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
-  const nextStart = s.workspace.nextStartAt ?? nextAllowedAutostart(schedule, T, days);
-  const due = nextStart > afterBuild ? nextStart : afterBuild;
+  if (s.workspace.dormantAt !== null || s.owner.status !== 'active' || s.latestJob.status === 'failed') return null;
+  const { schedule } = usableSchedule(s);
+  if (schedule === null) return null;
+  const { due, nextStart, afterBuild } = autostartTiming(s, schedule, T);
   const once = s.latestBuild.transition === 'stop' ? '' : ' once the workspace is stopped';
   return {
     at: due,

@@ -1,7 +1,7 @@
 /**
- * Cron-style schedules (SPEC §4): the weekly autostart schedule and the
+ * Cron-style schedules (docs/rules.md#schedules): the weekly autostart schedule and the
  * daily quiet-hours schedule. The validator here decides what is valid;
- * fire instants are computed here too, with the DST policy of §4.2.
+ * fire instants are computed here too, with the DST policy of docs/rules.md#daylight-saving-time.
  */
 import { DAY, MINUTE } from './time.js';
 import { ALL_WEEKDAYS, cronNumberOf, weekdayFromCronNumber, type Weekday } from './weekday.js';
@@ -256,7 +256,7 @@ function build(spec: string, timezone: string, minutes: number[], hours: number[
   return new CronSchedule(spec, timezone, times, days);
 }
 
-/** SPEC §4.1: `[CRON_TZ=<zone>] <minute> <hour> * * <day-of-week>`. */
+/** docs/rules.md#weekly-schedule: `[CRON_TZ=<zone>] <minute> <hour> * * <day-of-week>`. */
 export function parseWeeklySchedule(spec: string): WeeklySchedule {
   const { timezone, fields } = splitSchedule(spec);
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
@@ -271,7 +271,7 @@ export function parseWeeklySchedule(spec: string): WeeklySchedule {
   );
 }
 
-/** SPEC §4.4: `[CRON_TZ=<zone>] <minute> <hour> * * *` with a single minute and hour. */
+/** docs/rules.md#daily-schedule: `[CRON_TZ=<zone>] <minute> <hour> * * *` with a single minute and hour. */
 export function parseDailySchedule(spec: string): DailySchedule {
   const { timezone, fields } = splitSchedule(spec);
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;

@@ -119,7 +119,7 @@ function computeDayOffsets(zone: string, localDay: number): DayOffsets {
 }
 
 /**
- * The instant a wall-clock reading denotes, with the DST policy of SPEC §4.2:
+ * The instant a wall-clock reading denotes, with the DST policy of docs/rules.md#daylight-saving-time:
  * a reading that occurs twice (fall-back) is its first occurrence; a reading
  * inside a spring-forward gap is read with the offset before the gap, which
  * lands the same distance after the gap (02:30 in a 02:00→03:00 gap → 03:30).

@@ -1,4 +1,4 @@
-// The notification outbox (SPEC §6): written in the same transaction as the
+// The notification outbox (docs/rules.md#applying-a-decision-the-build-transaction): written in the same transaction as the
 // event that causes it, delivered after commit, at least once, never lost.
 import type { PoolClient } from '../db/pool.js';
 import { insertNotificationRow } from '../db/sql/insert-notification.js';

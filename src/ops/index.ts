@@ -6,7 +6,7 @@ import { TemplateOps } from './templates.js';
 import { UserOps } from './users.js';
 import { WorkspaceOps } from './workspaces.js';
 
-export type { OpsDeps } from './context.js';
+export { type OpsDeps, openDatabase, pingDatabase, type Pool } from './context.js';
 export { OpsError, type OpsErrorCode } from './errors.js';
 export type { DaysInput, DurationInput } from './validate.js';
 export { UserOps, USER_STATUSES, type CreateUserInput, type User } from './users.js';
@@ -25,6 +25,8 @@ export {
   type BuildRecord,
   type BuildStarted,
   type CreateWorkspaceInput,
+  type Explanation,
+  type Reevaluation,
   type JobRecord,
   type WorkspaceDetails,
   type WorkspaceStatus,

@@ -1,8 +1,7 @@
 // Templates: create (with an active version v1), update every option of
-// SPEC §1 with validation, versions and promotion. Changing the autodelete
-// setting moves dormant workspaces' deletion dates (§5.3); changing the
-// allowed days or autostart permission recomputes or unblocks next_start_at (§4.5).
-import { autostartCache } from '../builds/next-start.js';
+// docs/rules.md#entities with validation, versions and promotion. Changing the autodelete
+// setting moves dormant workspaces' deletion dates (docs/rules.md#other-changes); changing the
+// allowed days or autostart permission recomputes or unblocks next_start_at (docs/rules.md#the-next_start_at-cache).
 import { databaseNow } from '../db/sql/complete-build.js';
 import {
   findTemplate,
@@ -19,7 +18,7 @@ import {
 } from '../db/sql/templates.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import type { PoolClient } from '../db/pool.js';
-import type { TemplatePolicy } from '../lifecycle/index.js';
+import { autostartCache, type TemplatePolicy } from '../lifecycle/index.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { transaction, type OpsDeps } from './context.js';
 import * as v from './validate.js';
@@ -27,7 +26,7 @@ import * as v from './validate.js';
 export type Template = TemplateRow;
 export type TemplateVersion = VersionRow;
 
-/** Every option of SPEC §1, all optional; durations as text (`8h`) or milliseconds. */
+/** Every option of docs/rules.md#entities, all optional; durations as text (`8h`) or milliseconds. */
 export interface TemplateOptionsInput {
   defaultTtl?: v.DurationInput;
   activityBump?: v.DurationInput;
@@ -155,7 +154,7 @@ export class TemplateOps {
     });
   }
 
-  /** The active version is what new workspaces and updating autostarts build (SPEC §6). */
+  /** The active version is what new workspaces and updating autostarts build (docs/rules.md#applying-a-decision-the-build-transaction). */
   async promoteVersion(ref: string, versionName: string): Promise<Template> {
     await transaction(this.deps, async (c) => {
       const template = await lockTemplate(c, ref);

@@ -1,4 +1,4 @@
-// Users: create, set status, set quiet hours (SPEC §1, §4.4).
+// Users: create, set status, set quiet hours (docs/rules.md#entities, docs/rules.md#daily-schedule).
 import { findUser, insertUser, listUsers, updateUser, type UserRow, type UserStatus } from '../db/sql/users.js';
 import { conflict, notFound } from './errors.js';
 import type { OpsDeps } from './context.js';
@@ -43,7 +43,7 @@ export class UserOps {
     return updateUser(this.deps.pool, user.id, { status: valid });
   }
 
-  /** Applies to the max deadline of later builds (SPEC §5.1 step 3). */
+  /** Applies to the max deadline of later builds (docs/rules.md#on-build-completion step 3). */
   async setQuietHours(ref: string, schedule: string | null): Promise<User> {
     const valid = schedule === null ? null : v.dailySchedule('quiet hours schedule', schedule);
     const user = await this.get(ref);

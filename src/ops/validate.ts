@@ -57,7 +57,7 @@ export function offOrAtLeastMinute(field: string, value: DurationInput): number 
 export const TTL_MIN_MS = MINUTE;
 export const TTL_MAX_MS = 30 * DAY;
 
-/** SPEC §5.3: a TTL is between 1 minute and 30 days. */
+/** docs/rules.md#other-changes: a TTL is between 1 minute and 30 days. */
 export function ttlMs(field: string, value: DurationInput): number {
   const ms = durationMs(field, value);
   if (ms < TTL_MIN_MS || ms > TTL_MAX_MS) {

@@ -1,21 +1,23 @@
 // Workspaces: create (with its first start build), schedule, TTL, extend,
-// activity, dormancy, start/stop/delete, cancel, and reads (SPEC §4.5, §5.2,
-// §5.3, §6). A change to one workspace runs in one transaction holding its row
+// activity, dormancy, start/stop/delete, cancel, and reads (docs/rules.md#the-next_start_at-cache, docs/rules.md#activity-bump,
+// docs/rules.md#other-changes, docs/rules.md#applying-a-decision-the-build-transaction). A change to one workspace runs in one transaction holding its row
 // lock; a build is committed with its pending job first and handed off to
 // provisioning (startBuild) after the commit.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startBuild, buildWorkflowId } from '../builds/start-build.js';
-import { autostartCache } from '../builds/next-start.js';
-import { BuildActiveError, BuildRaceError, WorkspaceGoneError, insertBuild } from '../db/insert-build.js';
+import { BuildActiveError, BuildRaceError, insertBuild, insertNextBuild } from '../db/insert-build.js';
 import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
 import type { PoolClient } from '../db/pool.js';
 import { databaseNow } from '../db/sql/complete-build.js';
-import { markDormant } from '../db/sql/mark-dormant.js';
+import { markDormant } from '../engine/effects.js';
+import type { EvaluateResult } from '../engine/outcome.js';
+import { evaluateNow } from '../runtime/evaluate-client.js';
 import { findJob, markJobCanceled } from '../db/sql/provisioner-jobs.js';
 import { setSimulatedFailure } from '../db/sql/simulated-failure.js';
 import { findTemplate } from '../db/sql/templates.js';
 import { findUser } from '../db/sql/users.js';
 import {
+  buildByNumber,
   buildHistory,
   buildOfJob,
   insertWorkspace,
@@ -29,6 +31,7 @@ import {
 } from '../db/sql/workspaces.js';
 import {
   activityBump,
+  autostartCache,
   formatDuration,
   isJobActive,
   MINUTE,
@@ -37,8 +40,6 @@ import {
   type Preview,
   type Transition,
 } from '../lifecycle/index.js';
-import { insertNotification } from '../notifications/outbox.js';
-import type { deliverOutbox } from '../workflows/notifications.js';
 import { transaction, type OpsDeps } from './context.js';
 import { conflict, invalid, notFound, OpsError } from './errors.js';
 import * as v from './validate.js';
@@ -81,6 +82,24 @@ export interface CreateWorkspaceInput {
   initiator?: string;
 }
 
+/** `explain`: the decision at a minute and what happens next, for a live workspace. */
+export interface Explanation {
+  id: string;
+  /** `owner/name` */
+  workspace: string;
+  status: WorkspaceStatus;
+  dormant: boolean;
+  /** The database clock when it was read. */
+  now: Date;
+  preview: Preview;
+}
+
+/** `reevaluate`: the engine's answer, and the build it made (if any) as the history shows it. */
+export interface Reevaluation extends EvaluateResult {
+  workspaceId: string;
+  build: BuildRecord | null;
+}
+
 export interface BuildStarted {
   workspaceId: string;
   /** `owner/name` */
@@ -95,7 +114,7 @@ export interface AutostartResult {
   autostartSchedule: string | null;
   nextStartAt: Date | null;
   autostartBlocked: string | null;
-  /** Set when the schedule was accepted but can never fire (SPEC §4.5). */
+  /** Set when the schedule was accepted but can never fire (docs/rules.md#the-next_start_at-cache). */
   warning: string | null;
 }
 
@@ -162,6 +181,8 @@ export class WorkspaceOps {
       if (id === null) throw conflict(`workspace ${owner.username}/${name} already exists`);
       const build = await insertBuild(c, {
         workspaceId: id,
+        buildNumber: 1,
+        templateVersionId: template.activeVersion.id,
         transition: 'start',
         reason: 'initiator',
         initiatorId: initiator.id,
@@ -181,19 +202,19 @@ export class WorkspaceOps {
   }
 
   async start(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
-    return this.build(ref, 'start', opts);
+    return this.makeBuild(ref, 'start', opts);
   }
 
   async stop(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
-    return this.build(ref, 'stop', opts);
+    return this.makeBuild(ref, 'stop', opts);
   }
 
   /** A delete build; the workspace is marked deleted when it succeeds. */
   async delete(ref: string, opts: { initiator?: string } = {}): Promise<BuildStarted> {
-    return this.build(ref, 'delete', opts);
+    return this.makeBuild(ref, 'delete', opts);
   }
 
-  /** SPEC §1: a pending job ends canceled at once; a running one becomes canceling and its provisioner is stopped. */
+  /** docs/rules.md#entities: a pending job ends canceled at once; a running one becomes canceling and its provisioner is stopped. */
   async cancel(ref: string): Promise<{ jobId: string; status: JobStatus }> {
     const jobId = await transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
@@ -214,7 +235,7 @@ export class WorkspaceOps {
     return { jobId, status: job!.status };
   }
 
-  /** SPEC §4.5: sets or clears the schedule and maintains next_start_at; a schedule that can never fire is recorded as blocked. */
+  /** docs/rules.md#the-next_start_at-cache: sets or clears the schedule and maintains next_start_at; a schedule that can never fire is recorded as blocked. */
   async setAutostart(ref: string, schedule: string | null): Promise<AutostartResult> {
     const spec = schedule === null ? null : v.weeklySchedule('autostart schedule', schedule);
     return transaction(this.deps, async (c) => {
@@ -233,7 +254,7 @@ export class WorkspaceOps {
   }
 
   /**
-   * SPEC §5.3: a TTL applies from the next build; removing it sets a running
+   * docs/rules.md#other-changes: a TTL applies from the next build; removing it sets a running
    * build's deadline to its max deadline (none if unset). Both need the
    * template to allow user autostop.
    */
@@ -254,7 +275,7 @@ export class WorkspaceOps {
     });
   }
 
-  /** SPEC §5.3: the running build's deadline becomes now + `by` (at least 30 min, at most the max deadline). */
+  /** docs/rules.md#other-changes: the running build's deadline becomes now + `by` (at least 30 min, at most the max deadline). */
   async extend(ref: string, by: v.DurationInput): Promise<{ deadline: Date }> {
     const ms = v.durationMs('extension', by);
     if (ms < EXTEND_MIN_MS - EXTEND_SLACK_MS) {
@@ -281,7 +302,7 @@ export class WorkspaceOps {
     });
   }
 
-  /** SPEC §5.2: activity bumps a running build's deadline and refreshes last_used_at. */
+  /** docs/rules.md#activity-bump: activity bumps a running build's deadline and refreshes last_used_at. */
   async recordActivity(ref: string): Promise<{ lastUsedAt: Date; deadline: Date | null; bumped: boolean }> {
     return transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
@@ -300,7 +321,7 @@ export class WorkspaceOps {
   }
 
   /**
-   * SPEC §5.3. Set: dormant now, deletion after the template's autodelete
+   * docs/rules.md#other-changes. Set: dormant now, deletion after the template's autodelete
    * time, no autostart, and the owner is notified. Clear: not dormant, last
    * used now, autostart recomputed.
    */
@@ -308,33 +329,15 @@ export class WorkspaceOps {
     const result = await transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       const { snapshot: s } = w;
-      const id = s.workspace.id;
       const now = await databaseNow(c);
       if (dormant) {
         if (s.workspace.dormantAt !== null) throw conflict(`workspace ${label(w)} is already dormant`);
-        const autodelete = s.template.timeTilDormantAutodeleteMs;
-        const deletingAt = autodelete > 0 ? new Date(now.getTime() + autodelete) : null;
-        await markDormant(c, id, { dormantAt: now, deletingAt });
-        await insertNotification(c, {
-          kind: 'workspace_dormant',
-          workspaceId: id,
-          userId: w.ownerId,
-          payload: {
-            workspaceName: w.workspaceName,
-            owner: w.ownerName,
-            dormantAt: now.toISOString(),
-            deletingAt: deletingAt?.toISOString() ?? null,
-            reason: 'marked dormant by a person',
-          },
-          dedupeKey: `dormant:${id}:${now.toISOString()}`,
-        });
-        return { dormantAt: now, deletingAt, notify: `dormant:${id}:${now.toISOString()}` };
+        return markDormant(c, w, now, 'marked dormant by a person');
       }
       if (s.workspace.dormantAt === null) throw conflict(`workspace ${label(w)} is not dormant`);
       await clearDormancy(c, w, now);
-      return { dormantAt: null, deletingAt: null, notify: null };
+      return { dormantAt: null, deletingAt: null };
     });
-    if (result.notify !== null) await this.deliverSoon(result.notify);
     return { dormantAt: result.dormantAt, deletingAt: result.deletingAt };
   }
 
@@ -354,12 +357,9 @@ export class WorkspaceOps {
   }
 
   async get(ref: string): Promise<WorkspaceDetails> {
-    const id = await this.resolve(ref, true);
-    const w = await loadSnapshot(this.deps.pool, id);
-    if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
+    const { id, w, at } = await this.read(ref);
     const [latestBuild] = await buildHistory(this.deps.pool, id, 1);
     const template = await findTemplate(this.deps.pool, w.templateId);
-    const at = (await this.deps.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
     const s = w.snapshot;
     return {
       id,
@@ -380,6 +380,34 @@ export class WorkspaceOps {
       upcoming: w.deleted ? null : preview(s, at),
       at,
     };
+  }
+
+  /**
+   * What the engine would do with the workspace at `at` (default: the
+   * database clock), and what happens next and when, each instant with the
+   * rule that produces it. Writes nothing.
+   */
+  async explain(ref: string, at?: Date): Promise<Explanation> {
+    const { id, w, at: now } = await this.read(ref);
+    const s = w.snapshot;
+    const label = `${w.ownerName}/${w.workspaceName}`;
+    if (w.deleted) throw conflict(`workspace ${label} is deleted: nothing more will happen to it`);
+    return {
+      id,
+      workspace: label,
+      status: workspaceStatus(s.latestBuild.transition, s.latestJob.status),
+      dormant: s.workspace.dormantAt !== null,
+      now,
+      preview: preview(s, at ?? now),
+    };
+  }
+
+  /** The reevaluate message: the engine evaluates the workspace now and answers with its decision and any build it made. */
+  async reevaluate(ref: string): Promise<Reevaluation> {
+    const id = await this.resolve(ref, false);
+    const result = await evaluateNow(this.deps.client, this.deps.taskQueue, id);
+    const build = result.outcome.kind === 'transition' && result.buildNumber !== null ? await this.build(id, result.buildNumber) : null;
+    return { ...result, workspaceId: id, build };
   }
 
   async list(filter: { owner?: string; template?: string; includeDeleted?: boolean } = {}): Promise<WorkspaceSummary[]> {
@@ -405,11 +433,25 @@ export class WorkspaceOps {
     return buildHistory(this.deps.pool, await this.resolve(ref, true), limit);
   }
 
-  /** The job's log (the last 64 KiB the provisioner wrote). */
-  async log(jobId: string): Promise<string> {
-    const text = UUID.test(jobId) ? await jobLog(this.deps.pool, jobId) : null;
-    if (text === null) throw notFound(`no build job ${jobId}`);
-    return text;
+  /** Build number `n` of a workspace, with its job. */
+  async build(ref: string, n: number): Promise<BuildRecord> {
+    const number = v.integerBetween('build number', n, 1, 2_147_483_647);
+    const build = await buildByNumber(this.deps.pool, await this.resolve(ref, true), number);
+    if (build === null) throw notFound(`workspace ${ref} has no build #${number}`);
+    return build;
+  }
+
+  /** The build whose provisioner job this is. */
+  async buildOfJob(jobId: string): Promise<BuildRecord> {
+    const build = UUID.test(jobId) ? await buildOfJob(this.deps.pool, jobId) : null;
+    if (build === null) throw notFound(`no build job ${jobId}`);
+    return build;
+  }
+
+  /** Build `n`'s job log (the last 64 KiB the provisioner wrote). */
+  async buildLog(ref: string, n: number): Promise<{ build: BuildRecord; log: string }> {
+    const build = await this.build(ref, n);
+    return { build, log: (await jobLog(this.deps.pool, build.job.id)) ?? '' };
   }
 
   /** Waits until the job has finished (succeeded, failed or canceled) and returns its build. */
@@ -426,7 +468,7 @@ export class WorkspaceOps {
     }
   }
 
-  private async build(ref: string, transition: Transition, opts: { initiator?: string }): Promise<BuildStarted> {
+  private async makeBuild(ref: string, transition: Transition, opts: { initiator?: string }): Promise<BuildStarted> {
     const started = await transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       const { snapshot: s } = w;
@@ -439,11 +481,10 @@ export class WorkspaceOps {
       if (transition === 'start' && state === 'running') throw conflict(`workspace ${label(w)} is already running`);
       if (transition === 'stop' && state === 'stopped') throw conflict(`workspace ${label(w)} is already stopped`);
       if (transition === 'start' && s.owner.status === 'suspended') throw conflict(`user ${w.ownerName} is suspended`);
-      // SPEC §5.3: starting a dormant workspace by hand clears dormancy first.
+      // docs/rules.md#other-changes: starting a dormant workspace by hand clears dormancy first.
       if (transition === 'start' && s.workspace.dormantAt !== null) await clearDormancy(c, w, await databaseNow(c));
       try {
-        const build = await insertBuild(c, {
-          workspaceId: s.workspace.id,
+        const build = await insertNextBuild(c, w, {
           transition,
           reason: 'initiator',
           initiatorId: initiator.id,
@@ -453,7 +494,6 @@ export class WorkspaceOps {
         return { workspaceId: s.workspace.id, workspace: label(w), ...build, transition };
       } catch (err) {
         if (err instanceof BuildActiveError || err instanceof BuildRaceError) throw conflict(err.message);
-        if (err instanceof WorkspaceGoneError) throw notFound(`no workspace ${ref}`);
         throw err;
       }
     });
@@ -468,11 +508,13 @@ export class WorkspaceOps {
     });
   }
 
-  /** Delivery after commit; the worker's outbox sweep is the safety net if this start fails. */
-  private async deliverSoon(cause: string): Promise<void> {
-    await this.deps.client.workflow
-      .start<typeof deliverOutbox>('deliverOutbox', { workflowId: `outbox/${cause}`, taskQueue: this.deps.taskQueue })
-      .catch(() => {});
+  /** The workspace (deleted ones too) and the database clock, outside any transaction. */
+  private async read(ref: string): Promise<{ id: string; w: LoadedWorkspace; at: Date }> {
+    const id = await this.resolve(ref, true);
+    const w = await loadSnapshot(this.deps.pool, id);
+    if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
+    const at = (await this.deps.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
+    return { id, w, at };
   }
 
   private async resolve(ref: string, includeDeleted: boolean): Promise<string> {

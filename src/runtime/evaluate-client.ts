@@ -3,7 +3,7 @@
 // `reevaluate` signal as signal-with-start (fire and forget). Both land on the
 // workspace's one workflow id, so they join an evaluation already running.
 import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { EvaluateResult } from '../engine/evaluation.js';
+import type { EvaluateResult } from '../engine/outcome.js';
 import type { EvaluateWorkspaceInput, evaluateWorkspace } from '../workflows/evaluate-workspace.js';
 import { evaluateNowUpdate, reevaluateSignal, workspaceWorkflowId, type ReevaluateRequest } from '../workflows/messages.js';
 import { WORKSPACE_ID } from '../workflows/search-attributes.js';
@@ -12,7 +12,7 @@ function startOptions(taskQueue: string, workspaceId: string) {
   return {
     workflowId: workspaceWorkflowId(workspaceId),
     taskQueue,
-    args: [{ workspaceId, buildCarriesSearchAttributes: true, evaluateInActivity: true }] as [EvaluateWorkspaceInput],
+    args: [{ workspaceId }] as [EvaluateWorkspaceInput],
     typedSearchAttributes: [{ key: WORKSPACE_ID, value: workspaceId }],
     staticSummary: `re-evaluate workspace ${workspaceId}`,
   };

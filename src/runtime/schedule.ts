@@ -15,7 +15,7 @@ export const TICK_SCHEDULE_ID = 'autobuild-tick';
 export const SCHEDULED_TICK_WORKFLOW_ID = 'tick/scheduled';
 /**
  * How far back missed minutes are still run after an outage. Short on purpose:
- * the first tick after recovery performs everything due by state (SPEC §7),
+ * the first tick after recovery performs everything due by state (docs/rules.md#concurrency-and-exactly-once),
  * so replaying hundreds of missed minutes would only repeat it. (The server's
  * minimum is 10 s.)
  */

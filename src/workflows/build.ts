@@ -1,9 +1,8 @@
-// One build job, run durably to completion (SPEC §8): begin (the job becomes
-// running), provision (heartbeating; retried on another worker if this one
-// dies), complete (one transaction: deadlines, autostart cache, deleted flag,
-// failure notification). Started only through startBuild, as `build/<jobId>`.
-// With a quick provisioner (the simulated one at ≤ 1 s) begin runs it and
-// completes the job itself: the whole build is one local activity.
+// One build job, run durably to completion (docs/provisioning.md): begin (the
+// job becomes running), provision (heartbeating; retried on another worker if
+// this one dies), complete (one transaction: deadlines, autostart cache,
+// deleted flag, failure notification). Started only through startBuild, as
+// `build/<jobId>`.
 import {
   ActivityCancellationType,
   CancellationScope,
@@ -16,21 +15,22 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { JobOutcome } from '../builds/complete-job.js';
-import { deliverNotificationsAfterCommit } from './notifications.js';
 import { REASON, TRANSITION, WORKSPACE_ID } from './search-attributes.js';
 
 export const BUILD_WORKFLOW_PREFIX = 'build/';
 
-// Begin and complete are one short transaction each: local activities, like the
-// evaluation's (docs/provisioning.md). Each re-checks the job under its lock, so
-// the re-run a lost workflow task causes changes nothing more. The provisioner
-// stays a regular activity: it is long, heartbeats and must survive worker loss.
+// Begin and complete are one short transaction each: local activities, like
+// the evaluation's. Each re-checks the job under its lock, so the re-run a
+// lost workflow task causes changes nothing more.
 const { beginBuildJob, completeBuildJob } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   localRetryThreshold: '10 seconds',
   // These must eventually happen: a job must not stay running for ever.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/** Runs of a provisioner before the job fails (its own failures are results, not these). */
+const PROVISION_ATTEMPTS = 10;
 
 export interface BuildJobResult {
   jobId: string;
@@ -46,7 +46,7 @@ export async function buildJob(jobId: string): Promise<BuildJobResult> {
       if (begun.status !== 'canceling') return { jobId, status: begun.status };
       outcome = { kind: 'canceled' };
     } else {
-      // The engine's hand-off sets them at start; each upsert is one more event and visibility write.
+      // The engine's and the operations module's hand-offs set them at start; each upsert is one more event.
       const attrs = workflowInfo().typedSearchAttributes;
       if (
         attrs.get(WORKSPACE_ID) !== begun.workspaceId ||
@@ -59,32 +59,14 @@ export async function buildJob(jobId: string): Promise<BuildJobResult> {
           { key: REASON, value: begun.reason },
         ]);
       }
-      if (begun.completed) {
-        // A quick provisioner ran within begin and the job is complete: the whole build was one local activity.
-        const done = begun.completed;
-        setCurrentDetails(`Job ${done.status}`);
-        if (done.notified) await CancellationScope.nonCancellable(() => deliverNotificationsAfterCommit());
-        return { jobId, status: done.status };
-      }
       setCurrentDetails(`Provisioning: ${begun.summary}`);
-      // maximumAttempts: PROVISION_ATTEMPTS in src/activities/build.ts.
-      const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
-      // Runs recorded before begin ran quick provisioners itself: a quick provisioner as a local
-      // activity in this workflow task. Any other one is a regular activity that heartbeats and
-      // moves to another worker when this one dies.
-      const { runBuildProvisioner } = begun.local
-        ? proxyLocalActivities<Activities>({
-            startToCloseTimeout: begun.timeoutMs + 60_000,
-            localRetryThreshold: '10 seconds',
-            cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            retry,
-          })
-        : proxyActivities<Activities>({
-            startToCloseTimeout: begun.timeoutMs + 60_000,
-            heartbeatTimeout: begun.heartbeatTimeoutMs,
-            cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            retry,
-          });
+      // A regular activity: it heartbeats, and moves to another worker when this one dies.
+      const { runBuildProvisioner } = proxyActivities<Activities>({
+        startToCloseTimeout: begun.timeoutMs + 60_000,
+        heartbeatTimeout: begun.heartbeatTimeoutMs,
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: PROVISION_ATTEMPTS },
+      });
       try {
         outcome = await runBuildProvisioner(jobId);
       } catch (err) {
@@ -98,7 +80,6 @@ export async function buildJob(jobId: string): Promise<BuildJobResult> {
   }
   const done = await CancellationScope.nonCancellable(() => completeBuildJob(jobId, outcome));
   setCurrentDetails(`Job ${done.status}`);
-  if (done.notified) await CancellationScope.nonCancellable(() => deliverNotificationsAfterCommit());
   return { jobId, status: done.status };
 }
 

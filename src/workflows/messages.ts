@@ -1,6 +1,6 @@
 // Messages of the per-workspace workflow, shared by workflow code and clients.
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EvaluateResult } from '../engine/evaluation.js';
+import type { EvaluateResult } from '../engine/outcome.js';
 
 /** One workflow id per workspace: at most one evaluation of it runs at a time. */
 export const workspaceWorkflowId = (workspaceId: string) => `workspace/${workspaceId}`;

@@ -1,7 +1,7 @@
 // A tick's statistics: fixed-size whatever the number of workspaces (counts by
 // key, and at most SAMPLE_CAP workspace ids per outcome and error messages).
 // Carried across continue-as-new, so plain JSON.
-import type { EvaluationOutcome, SkipReason } from '../engine/evaluation.js';
+import type { EvaluationOutcome, SkipReason } from '../engine/outcome.js';
 
 export const SAMPLE_CAP = 100;
 
@@ -17,7 +17,7 @@ export interface TickStats {
   candidates: number;
   /** Builds made, by "<transition>/<reason>", e.g. "start/autostart". */
   transitions: Record<string, number>;
-  /** Changes without a build: dormancy marks and autostop reminders (not transitions, SPEC §3.6). */
+  /** Changes without a build: dormancy marks and autostop reminders (not transitions, docs/rules.md#consequences-worth-testing). */
   marked: { dormant: number; reminded: number };
   /** Candidates for which nothing was due after all (the query is a superset). */
   unchanged: number;

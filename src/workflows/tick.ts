@@ -1,4 +1,4 @@
-// The tick (SPEC §2): evaluates every candidate workspace at the minute T.
+// The tick (docs/rules.md#the-tick): evaluates every candidate workspace at the minute T.
 // Candidates come a page at a time from the index-backed query; each page's
 // children run in a sliding window of bounded size, and the tick continues as
 // new between pages, so neither pending children nor the
@@ -15,8 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { EvaluationOutcome } from '../engine/evaluation.js';
-import { truncateToMinute } from '../lifecycle/index.js';
+import type { EvaluationOutcome } from '../engine/outcome.js';
+// Only this small module of the core: the workflow bundle carries no more of it.
+import { truncateToMinute } from '../lifecycle/time.js';
 import { evaluateWorkspace } from './evaluate-workspace.js';
 import { workspaceWorkflowId } from './messages.js';
 import { SCHEDULED_START_TIME, TICK_TIME, WORKSPACE_ID } from './search-attributes.js';
@@ -56,7 +57,7 @@ export async function tick(input: TickInput = {}): Promise<TickStats> {
   stats.candidates += page.length;
   // A sliding window: at most batchSize children in flight, and each one that
   // ends makes room for the next at once, so a slow child holds one slot, not
-  // the whole batch (notes E9: about 100 in flight is the fastest).
+  // the whole batch (docs/benchmarks.md#the-tick-s-window: about 100 in flight is the fastest).
   let next = 0;
   const lane = async () => {
     while (next < page.length) {
@@ -100,7 +101,7 @@ async function evaluateChild(workspaceId: string, T: string): Promise<Evaluation
   try {
     const child = await startChild(evaluateWorkspace, {
       workflowId: workspaceWorkflowId(workspaceId),
-      args: [{ workspaceId, tick: T, buildCarriesSearchAttributes: true, evaluateInActivity: true }],
+      args: [{ workspaceId, tick: T }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       typedSearchAttributes: [
         { key: WORKSPACE_ID, value: workspaceId },
@@ -116,7 +117,7 @@ async function evaluateChild(workspaceId: string, T: string): Promise<Evaluation
   }
 }
 
-/** T: the `at` of a manual tick, else the Schedule's nominal time for this run (notes §1.4), truncated to the minute. */
+/** T: the `at` of a manual tick, else the Schedule's nominal time for this run (docs/orchestration.md#the-tick), truncated to the minute. */
 function tickTime(input: TickInput): string {
   const info = workflowInfo();
   const nominal = input.at !== undefined ? new Date(input.at) : (info.typedSearchAttributes.get(SCHEDULED_START_TIME) ?? info.runStartTime);

@@ -1,4 +1,4 @@
-// SPEC §1 status rules for a person's cancel: a pending job ends canceled at
+// The job status rules (docs/rules.md#provisioner-jobs) for a person's cancel: a pending job ends canceled at
 // once; a running job becomes canceling, its provisioner is stopped, and it
 // ends canceled. A canceled job does not block the next build.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginJob } from '../../src/builds/begin-job.js';
 import { startBuild } from '../../src/builds/start-build.js';
-import { insertBuild } from '../../src/db/insert-build.js';
+import { commitBuild } from '../helpers/builds.js';
 import { inTransaction } from '../../src/db/pool.js';
 import { lockJob, markJobCanceled } from '../../src/db/sql/provisioner-jobs.js';
 import { PROJECT_ROOT } from '../helpers/processes.js';
-import { seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 const alive = (pid: number) => {
@@ -23,7 +23,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe('canceling a build (SPEC §1)', () => {
+describe('canceling a build', () => {
   let h: Harness;
   let dir: string;
   beforeAll(async () => {
@@ -71,16 +71,14 @@ describe('canceling a build (SPEC §1)', () => {
     await h.ops.waitForBuild(created.jobId, 20_000);
     // Commit a stop build without handing it off, so it stays pending.
     const ws = await h.ops.workspaces.get('alice/box');
-    const { jobId } = await inTransaction(h.db.pool, (c) =>
-      insertBuild(c, {
-        workspaceId: ws.id,
-        transition: 'stop',
-        reason: 'initiator',
-        initiatorId: ws.owner.id,
-        workflowId: null,
-        createdAt: null,
-      }),
-    );
+    const { jobId } = await commitBuild(h.db.pool, {
+      workspaceId: ws.id,
+      transition: 'stop',
+      reason: 'initiator',
+      initiatorId: ws.owner.id,
+      workflowId: null,
+      createdAt: null,
+    });
     expect((await h.ops.workspaces.get('alice/box')).status).toBe('pending');
     expect(await h.ops.workspaces.cancel('alice/box')).toEqual({ jobId, status: 'canceled' });
     const build = await h.ops.waitForBuild(jobId, 1000);
@@ -90,7 +88,7 @@ describe('canceling a build (SPEC §1)', () => {
     await startBuild(h.temporal.client, h.taskQueue, jobId);
     const result = await h.temporal.client.workflow.getHandle(`build/${jobId}`).result();
     expect(result).toEqual({ jobId, status: 'canceled' });
-    expect(await h.ops.workspaces.log(jobId)).toBe('');
+    expect(await jobLog(h, jobId)).toBe('');
     // The workspace is still running; it can be stopped normally.
     const stop = await h.ops.workspaces.stop('alice/box');
     expect((await h.ops.waitForBuild(stop.jobId, 20_000)).job.status).toBe('succeeded');
@@ -98,16 +96,14 @@ describe('canceling a build (SPEC §1)', () => {
 
   it('a job found canceling when its workflow begins is ended canceled and never provisioned; a missing job does not begin', async () => {
     const ws = await h.ops.workspaces.get('alice/box');
-    const { jobId } = await inTransaction(h.db.pool, (c) =>
-      insertBuild(c, {
-        workspaceId: ws.id,
-        transition: 'stop',
-        reason: 'initiator',
-        initiatorId: ws.owner.id,
-        workflowId: null,
-        createdAt: null,
-      }),
-    );
+    const { jobId } = await commitBuild(h.db.pool, {
+      workspaceId: ws.id,
+      transition: 'stop',
+      reason: 'initiator',
+      initiatorId: ws.owner.id,
+      workflowId: null,
+      createdAt: null,
+    });
     // Canceling: a run began (started_at) and a person's cancel came before the provisioner ended.
     await inTransaction(h.db.pool, async (c) => {
       await lockJob(c, jobId);
@@ -117,7 +113,7 @@ describe('canceling a build (SPEC §1)', () => {
     expect(await beginJob(h.db.pool, jobId)).toEqual({ run: false, status: 'canceling' });
     await startBuild(h.temporal.client, h.taskQueue, jobId);
     expect(await h.temporal.client.workflow.getHandle(`build/${jobId}`).result()).toEqual({ jobId, status: 'canceled' });
-    expect(await h.ops.workspaces.log(jobId)).toBe('');
+    expect(await jobLog(h, jobId)).toBe('');
     expect(await beginJob(h.db.pool, '00000000-0000-4000-8000-000000000000')).toEqual({ run: false, status: 'missing' });
   });
 

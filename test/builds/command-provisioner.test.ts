@@ -1,4 +1,4 @@
-// SPEC §8 and docs/provisioning.md: the command provisioner's contract, run
+// docs/rules.md#provisioning and docs/provisioning.md: the command provisioner's contract, run
 // by real build workflows: the job on stdin and in the environment, output in
 // the job's log, exit 0 = success, else the last lines of stderr, killed after
 // the timeout.
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/processes.js';
-import { seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 
@@ -20,7 +20,7 @@ const alive = (pid: number) => {
   }
 };
 
-describe('command provisioner (SPEC §8, docs/provisioning.md)', () => {
+describe('command provisioner (docs/provisioning.md)', () => {
   let h: Harness;
   let dir: string;
   beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('command provisioner (SPEC §8, docs/provisioning.md)', () => {
     const build = await h.ops.waitForBuild(created.jobId, 20_000);
     expect(build.job.status).toBe('succeeded');
     expect(build.deadline).not.toBeNull();
-    const log = await h.ops.workspaces.log(created.jobId);
+    const log = await jobLog(h, created.jobId);
     const json = JSON.parse(/^job: (.*)$/m.exec(log)![1]!);
     expect(json).toMatchObject({
       jobId: created.jobId,
@@ -71,7 +71,7 @@ describe('command provisioner (SPEC §8, docs/provisioning.md)', () => {
     expect(build.job.error).toMatch(/stderr line 12\nfatal: cannot provision fail-1$/);
     expect(build.job.error).not.toContain('noise');
     // The whole output is in the log.
-    expect(await h.ops.workspaces.log(created.jobId)).toContain('line one of noise');
+    expect(await jobLog(h, created.jobId)).toContain('line one of noise');
     expect((await h.ops.workspaces.get('alice/fail-1')).status).toBe('failed');
   });
 
@@ -82,7 +82,7 @@ describe('command provisioner (SPEC §8, docs/provisioning.md)', () => {
     expect(build.job.error).toBe('provisioner command timed out after 1s500ms and was killed');
     const pid = Number(await readFile(join(dir, created.jobId), 'utf8'));
     await waitUntil('the hung command to be gone', async () => !alive(pid), 10_000);
-    expect(await h.ops.workspaces.log(created.jobId)).toContain('timed out after 1s500ms: stopping the command');
+    expect(await jobLog(h, created.jobId)).toContain('timed out after 1s500ms: stopping the command');
     expect(await readdir(dir)).toContain(created.jobId);
   });
 });

@@ -1,4 +1,4 @@
-// SPEC §8 and §7: a build survives the death of the worker running it, and a
+// docs/rules.md#provisioning and docs/rules.md#concurrency-and-exactly-once: a build survives the death of the worker running it, and a
 // job committed by a process that died before the hand-off is picked up by the
 // recovery sweep. Both crashes are real: child processes killed with SIGKILL.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildWorkflowId } from '../../src/builds/start-build.js';
 import { cleanEnv, PROJECT_ROOT, spawnEntry, type Spawned } from '../helpers/processes.js';
-import { seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 
-describe('durable builds (SPEC §7, §8)', () => {
+describe('durable builds', () => {
   let h: Harness;
   let dir: string;
   const children: Spawned[] = [];
@@ -63,7 +63,7 @@ describe('durable builds (SPEC §7, §8)', () => {
     expect(build.deadline!.getTime()).toBe(build.job.completedAt!.getTime() + 3_600_000);
     const runs = (await readFile(join(dir, 'runs'), 'utf8')).trim().split('\n');
     expect(runs).toEqual([`${created.jobId} 1`, `${created.jobId} 2`]);
-    expect(await h.ops.workspaces.log(created.jobId)).toContain('attempt 2: the previous run of this job was interrupted');
+    expect(await jobLog(h, created.jobId)).toContain('attempt 2: the previous run of this job was interrupted');
     // Once: one build, one completion, the workflow finished.
     expect((await h.ops.workspaces.history('alice/crash-1')).length).toBe(1);
     const description = await h.temporal.client.workflow.getHandle(buildWorkflowId(created.jobId)).describe();

@@ -1,12 +1,11 @@
-// SPEC §5.1 and §6 for failed builds: the job keeps its error, no deadline is
+// docs/rules.md#on-build-completion and docs/rules.md#applying-a-decision-the-build-transaction for failed builds: the job keeps its error, no deadline is
 // set, and only a build the system made (reason ≠ initiator) notifies the owner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuild } from '../../src/builds/start-build.js';
-import { insertBuild } from '../../src/db/insert-build.js';
-import { inTransaction } from '../../src/db/pool.js';
+import { commitBuild } from '../helpers/builds.js';
 import { seed, startHarness, waitUntil, type Harness } from './harness.js';
 
-describe('a failing provisioner (SPEC §5.1, §6)', () => {
+describe('a failing provisioner', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
@@ -42,16 +41,13 @@ describe('a failing provisioner (SPEC §5.1, §6)', () => {
     const ws = await h.ops.workspaces.get('alice/box');
     await h.ops.workspaces.setSimulatedFailure('alice/box', ['stop'], 'provider quota exceeded');
     // The tick's build transaction, as src/engine does it: commit, then hand off.
-    const build = await inTransaction(h.db.pool, async (c) => {
-      await c.query('SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE', [ws.id]);
-      return insertBuild(c, {
-        workspaceId: ws.id,
-        transition: 'stop',
-        reason: 'autostop',
-        initiatorId: ws.owner.id,
-        workflowId: 'evaluate/test',
-        createdAt: null,
-      });
+    const build = await commitBuild(h.db.pool, {
+      workspaceId: ws.id,
+      transition: 'stop',
+      reason: 'autostop',
+      initiatorId: ws.owner.id,
+      workflowId: 'evaluate/test',
+      createdAt: null,
     });
     await startBuild(h.temporal.client, h.taskQueue, build.jobId);
     const done = await h.ops.waitForBuild(build.jobId, 20_000);
@@ -80,7 +76,7 @@ describe('a failing provisioner (SPEC §5.1, §6)', () => {
   });
 });
 
-describe('AUTOBUILD_SIMULATED_FAILURE_RATE (SPEC §8)', () => {
+describe('AUTOBUILD_SIMULATED_FAILURE_RATE', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ provisioning: { simulatedFailureRate: 1, simulatedDurationMs: 0 } });

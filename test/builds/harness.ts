@@ -22,8 +22,6 @@ export interface HarnessOptions {
   notifications?: Partial<NotificationConfig>;
   provisioner?: Provisioner;
   sink?: NotificationSink;
-  /** Run the recovery and outbox sweeps too. */
-  background?: boolean;
   /** Start without a worker (call startWorker later). */
   noWorker?: boolean;
 }
@@ -78,21 +76,19 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         workflowBundle: await workflowBundle(),
         provisioning,
         provisioner: opts.provisioner,
-        notifications,
-        notificationSink: sink,
       });
       running = worker.run();
-      if (opts.background) {
-        background = startBackgroundTasks({
-          pool: db.pool,
-          client: temporal.client,
-          taskQueue,
-          log: quietLog,
-          provisioning,
-          notifications,
-          sink,
-        });
-      }
+      // As `npm start` runs them beside the worker: the recovery sweep and the notification deliverer.
+      background = startBackgroundTasks({
+        pool: db.pool,
+        databaseUrl: db.url,
+        client: temporal.client,
+        taskQueue,
+        log: quietLog,
+        provisioning,
+        notifications,
+        sink,
+      });
     },
     async stopWorker() {
       await background?.stop();
@@ -109,6 +105,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   if (!opts.noWorker) await h.startWorker();
   return h;
+}
+
+/** A job's log, read as the CLI and the API read it: by its build. */
+export async function jobLog(h: Harness, jobId: string): Promise<string> {
+  const build = await h.ops.workspaces.buildOfJob(jobId);
+  return (await h.ops.workspaces.buildLog(build.workspaceId, build.buildNumber)).log;
 }
 
 /** A user, a template with the given options, and nothing else. */
@@ -129,6 +131,7 @@ export async function dumpTables(h: Harness): Promise<Record<string, unknown[]>>
     'provisioner_jobs',
     'notifications',
     'simulated_failures',
+    'evaluations',
   ];
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = (await h.db.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;

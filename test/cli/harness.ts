@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
-import { loadNotificationConfig, loadProvisioningConfig } from '../../src/runtime/config.js';
+import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -102,8 +102,6 @@ export async function startCliHarness(opts: { simulatedDurationMs?: number } = {
         client: temporal.client,
         workflowBundle: await workflowBundle(),
         provisioning: { ...loadProvisioningConfig({}), simulatedDurationMs: opts.simulatedDurationMs ?? 300 },
-        notifications: loadNotificationConfig({}),
-        notificationSink: { name: 'memory', send: async () => {} },
       });
       running = worker.run();
     },

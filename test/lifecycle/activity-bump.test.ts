@@ -34,7 +34,7 @@ function bump(given: Given): string | null {
   return activityBump(input)?.toISOString() ?? null;
 }
 
-describe('§5.2 activity bump', () => {
+describe('activity bump', () => {
   it.each([
     { name: 'bumps to now + activity_bump', given: {}, want: '2024-01-01T13:00:00.000Z' },
     {

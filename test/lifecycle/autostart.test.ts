@@ -9,7 +9,7 @@ import {
 } from '../../src/lifecycle/index.js';
 import { at } from './fixtures.js';
 
-describe('§4.3 nextAutostart', () => {
+describe('nextAutostart', () => {
   it.each([
     {
       name: 'Tokyo Monday 08:00 is Sunday in UTC but Monday in the zone: allowed on monday',
@@ -41,7 +41,7 @@ describe('§4.3 nextAutostart', () => {
   );
 });
 
-describe('§4.3 nextAllowedAutostart', () => {
+describe('nextAllowedAutostart', () => {
   it.each([
     {
       name: 'allowed days are evaluated in the schedule zone (Tokyo Monday = Sunday 23:00Z)',

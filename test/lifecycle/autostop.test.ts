@@ -17,7 +17,7 @@ function autostop(
   return { deadline: result.deadline?.toISOString() ?? null, maxDeadline: result.maxDeadline?.toISOString() ?? null };
 }
 
-describe('§5.1 worked examples', () => {
+describe('worked examples', () => {
   it('workspace TTL 1 h, no requirement → deadline C + 1h, no max', () => {
     expect(autostop({ completedAt: at('2024-01-01T12:00:00Z'), workspace: { ttlMs: H } })).toEqual({
       deadline: '2024-01-01T13:00:00.000Z',
@@ -64,7 +64,7 @@ describe('§5.1 worked examples', () => {
   });
 });
 
-describe('§5.1 step 2 next autostart', () => {
+describe('step 2 next autostart', () => {
   const base = { workspace: { ttlMs: 12 * H, autostartSchedule: '0 9 * * *' }, completedAt: at('2024-01-01T22:00:00Z') };
   it.each([
     { name: 'deadline after the next autostart moves to autostart + TTL', given: base, want: '2024-01-02T21:00:00.000Z' },
@@ -93,7 +93,7 @@ describe('§5.1 step 2 next autostart', () => {
   });
 });
 
-describe('§5.1 step 3 autostop requirement', () => {
+describe('step 3 autostop requirement', () => {
   const everyDay: Weekday[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
   const requirement = (completedAt: string, extra: { days?: Weekday[]; weeks?: number; quietHours?: string; ttlMs?: number } = {}) =>
     autostop({

@@ -19,7 +19,7 @@ function table(cases: Case[]) {
   });
 }
 
-describe('§3.1 autostop', () => {
+describe('autostop', () => {
   const running = (deadline: string, extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
     latestBuild: { deadline: at(deadline), ...extra.latestBuild },
@@ -106,7 +106,7 @@ describe('§3.1 autostop', () => {
   });
 });
 
-describe('§3.2 autostart', () => {
+describe('autostart', () => {
   // Stopped by a build at 2024-01-01T10:00Z (Monday); the schedule fires daily at 09:00 UTC.
   const stopped = (extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
@@ -234,7 +234,7 @@ describe('§3.2 autostart', () => {
   });
 });
 
-describe('§4.5 autostartBlockReason', () => {
+describe('autostartBlockReason', () => {
   const source = (schedule: string | null, template: SnapshotOverrides['template'] = {}) =>
     snapshot({ workspace: { autostartSchedule: schedule }, template });
   it.each([
@@ -264,7 +264,7 @@ describe('§4.5 autostartBlockReason', () => {
   });
 });
 
-describe('§3.3 failed cleanup', () => {
+describe('failed cleanup', () => {
   const failed = (transition: 'start' | 'stop' | 'delete', extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
     template: { failureTtlMs: H, ...extra.template },
@@ -319,7 +319,7 @@ describe('§3.3 failed cleanup', () => {
   ]);
 });
 
-describe('§3.4 dormancy', () => {
+describe('dormancy', () => {
   // Last used 2024-01-01T00:00Z, dormant after 7 days of inactivity.
   const idle = (extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
@@ -370,7 +370,7 @@ describe('§3.4 dormancy', () => {
   ]);
 });
 
-describe('§3.5 autodelete', () => {
+describe('autodelete', () => {
   const dormant = (extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
     workspace: { dormantAt: at('2024-01-03T00:00:00Z'), deletingAt: at('2024-01-10T00:00:00Z'), ...extra.workspace },
@@ -449,7 +449,7 @@ describe('§3.5 autodelete', () => {
   ]);
 });
 
-describe('§3.6 precedence', () => {
+describe('precedence', () => {
   const inactive = { lastUsedAt: at('2024-01-01T00:00:00Z') };
   const dormancyOn = { timeTilDormantMs: 7 * D };
   table([
@@ -513,7 +513,7 @@ describe('§3.6 precedence', () => {
   ]);
 });
 
-describe('§3.7 autostop reminder', () => {
+describe('autostop reminder', () => {
   // Deadline 18:30, reminder 30 min before; owner last active long ago.
   const reminding = (extra: SnapshotOverrides = {}): SnapshotOverrides => ({
     ...extra,
@@ -621,7 +621,7 @@ describe('§3.7 autostop reminder', () => {
   });
 });
 
-describe('§3 explanations when nothing happens', () => {
+describe('explanations when nothing happens', () => {
   it.each([
     {
       name: 'running without a deadline',

@@ -23,7 +23,7 @@ export interface SnapshotOverrides {
   latestJob?: Partial<JobState>;
 }
 
-/** Template defaults of SPEC §1 with every optional behaviour off. */
+/** Template defaults of docs/rules.md#entities with every optional behaviour off. */
 export const defaultTemplate: TemplatePolicy = {
   defaultTtlMs: 0,
   activityBumpMs: H,

@@ -3,7 +3,7 @@ import { deriveJobStatus, isJobActive, type JobStatus } from '../../src/lifecycl
 
 const t = new Date('2024-01-01T10:00:00Z');
 
-describe('§1 job status derivation', () => {
+describe('job status derivation', () => {
   it.each([
     { name: 'not started', job: { startedAt: null, completedAt: null, canceledAt: null, error: null }, status: 'pending' },
     { name: 'started', job: { startedAt: t, completedAt: null, canceledAt: null, error: null }, status: 'running' },

@@ -1,5 +1,5 @@
 /**
- * Property-style check of §4.1/§4.2 over random schedules and instants (seeded,
+ * Property-style check of docs/rules.md#weekly-schedule and docs/rules.md#daylight-saving-time over random schedules and instants (seeded,
  * so deterministic). The oracle reads wall clocks with its own Intl formatter.
  */
 import { describe, expect, it } from 'vitest';
@@ -154,7 +154,7 @@ function checkIterated(spec: string, zone: string, fields: Fields, start: number
     expect(fire % MIN, 'on a minute boundary').toBe(0);
     const wall = wallAt(zone, fire);
     if (!matches(wall, fields)) {
-      // §4.2: a nonexistent wall time fires the same distance after the gap.
+      // docs/rules.md#daylight-saving-time: a nonexistent wall time fires the same distance after the gap.
       const shift = gapShift(zone, fire);
       expect(shift, `${new Date(fire).toISOString()} matches only as a gap shift`).toBeGreaterThan(0);
       const shifted = new Date(fire + (offsetMinutes(zone, fire) - shift) * MIN);
@@ -182,7 +182,7 @@ const TRANSITION_DAYS: Record<string, string[]> = {
   'America/Los_Angeles': ['2024-03-10', '2024-11-03'],
 };
 
-describe('§4.1/§4.2 property: iterated next() over random schedules and instants', () => {
+describe('property: iterated next() over random schedules and instants', () => {
   const random = seededRandom(20240214);
   const cases = Array.from({ length: 150 }, (_, i) => {
     const schedule = randomSchedule(random);
@@ -196,7 +196,7 @@ describe('§4.1/§4.2 property: iterated next() over random schedules and instan
   });
 });
 
-describe('§4.2 property: iterated next() across DST transitions', () => {
+describe('property: iterated next() across DST transitions', () => {
   const random = seededRandom(4242);
   const zones = Object.keys(TRANSITION_DAYS);
   const cases = Array.from({ length: 200 }, (_, i) => {

@@ -14,7 +14,7 @@ function fires(spec: string, from: string, count: number): string[] {
   return out;
 }
 
-describe('§4.1 weekly schedule syntax errors', () => {
+describe('weekly schedule syntax errors', () => {
   it.each([
     { name: 'empty schedule', spec: '', message: /the schedule is empty/ },
     { name: 'too few fields', spec: '0 9 * *', message: /expected 5 fields .* but got 4/ },
@@ -63,7 +63,7 @@ describe('§4.1 weekly schedule syntax errors', () => {
   });
 });
 
-describe('§4.1 weekly schedule syntax accepted', () => {
+describe('weekly schedule syntax accepted', () => {
   it.each([
     {
       name: 'no prefix means UTC',
@@ -152,7 +152,7 @@ describe('§4.1 weekly schedule syntax accepted', () => {
   });
 });
 
-describe('§4.1 next() is strictly after', () => {
+describe('next() is strictly after', () => {
   it.each([
     { name: 'an instant that is itself a fire time', spec: '0 9 * * *', from: '2024-01-01T09:00:00Z', want: '2024-01-02T09:00:00.000Z' },
     { name: 'one millisecond before a fire time', spec: '0 9 * * *', from: '2024-01-01T08:59:59.999Z', want: '2024-01-01T09:00:00.000Z' },
@@ -168,7 +168,7 @@ describe('§4.1 next() is strictly after', () => {
   });
 });
 
-describe('§4.1 zones east and west of UTC', () => {
+describe('zones east and west of UTC', () => {
   it.each([
     {
       name: 'Asia/Tokyo (+9): 08:00 Monday is 23:00Z Sunday',
@@ -211,7 +211,7 @@ describe('§4.1 zones east and west of UTC', () => {
   });
 });
 
-describe('§4.2 daylight saving time', () => {
+describe('daylight saving time', () => {
   it.each([
     // America/Chicago: 2024-03-10 02:00 CST → 03:00 CDT; 2024-11-03 02:00 CDT → 01:00 CST.
     {
@@ -305,7 +305,7 @@ describe('§4.2 daylight saving time', () => {
   });
 });
 
-describe('§4.4 daily schedule (quiet hours)', () => {
+describe('daily schedule (quiet hours)', () => {
   it('parses a single minute and hour in a zone', () => {
     const daily = parseDailySchedule('CRON_TZ=Europe/Berlin 30 23 * * *');
     expect([daily.timezone, daily.hour, daily.minute]).toEqual(['Europe/Berlin', 23, 30]);

@@ -1,9 +1,9 @@
-// Users and templates through the operations module (SPEC §1, §6 version choice).
+// Users and templates through the operations module (docs/rules.md#entities, docs/rules.md#applying-a-decision-the-build-transaction version choice).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../src/lifecycle/index.js';
 import { startHarness, type Harness } from '../builds/harness.js';
 
-describe('users and templates (SPEC §1)', () => {
+describe('users and templates', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ provisioning: { simulatedDurationMs: 0 } });
@@ -23,7 +23,7 @@ describe('users and templates (SPEC §1)', () => {
     expect((await h.ops.users.list()).map((x) => x.username)).toEqual(['carol']);
   });
 
-  it('a template is created with every option at its SPEC default and an active version v1', async () => {
+  it('a template is created with every option at its documented default and an active version v1', async () => {
     const t = await h.ops.templates.create({ name: 'base' });
     expect(t.activeVersion.name).toBe('v1');
     expect(t.policy).toEqual({
@@ -74,7 +74,7 @@ describe('users and templates (SPEC §1)', () => {
     expect(template.updatedAt.getTime()).toBeGreaterThanOrEqual(template.createdAt.getTime());
   });
 
-  it('a new version is built only once promoted; a person’s rebuild keeps the workspace’s version (§6)', async () => {
+  it('a new version is built only once promoted; a person’s rebuild keeps the workspace’s version', async () => {
     await h.ops.users.create({ username: 'dan' });
     await h.ops.templates.create({ name: 'app' });
     const old = await h.ops.workspaces.create({ owner: 'dan', template: 'app', name: 'w' });

@@ -2,8 +2,7 @@
 // message that says what is wrong, and a refused request changes nothing in
 // the database (every table is compared before and after).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertBuild } from '../../src/db/insert-build.js';
-import { inTransaction } from '../../src/db/pool.js';
+import { commitBuild } from '../helpers/builds.js';
 import { OpsError, type Ops, type OpsErrorCode } from '../../src/ops/index.js';
 import { dumpTables, startHarness, waitUntil, type Harness } from '../builds/harness.js';
 
@@ -399,16 +398,14 @@ describe('every validation rule refuses bad input with its message and changes n
     const busy = made[4]!;
     const alice = await o.users.get('alice');
     busyJob = (
-      await inTransaction(h.db.pool, (c) =>
-        insertBuild(c, {
-          workspaceId: busy.workspaceId,
-          transition: 'stop',
-          reason: 'initiator',
-          initiatorId: alice.id,
-          workflowId: null,
-          createdAt: null,
-        }),
-      )
+      await commitBuild(h.db.pool, {
+        workspaceId: busy.workspaceId,
+        transition: 'stop',
+        reason: 'initiator',
+        initiatorId: alice.id,
+        workflowId: null,
+        createdAt: null,
+      })
     ).jobId;
   }, 120_000);
   afterAll(async () => {

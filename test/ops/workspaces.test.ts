@@ -1,4 +1,4 @@
-// The operations module's effects on a workspace (SPEC §4.5, §5.2, §5.3),
+// The operations module's effects on a workspace (docs/rules.md#the-next_start_at-cache, docs/rules.md#activity-bump, docs/rules.md#other-changes),
 // against the real database with real builds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, MINUTE, nextAllowedAutostart, parseWeeklySchedule } from '../../src/lifecycle/index.js';
@@ -6,7 +6,7 @@ import { dumpTables, seed, startHarness, type Harness } from '../builds/harness.
 
 const dbNow = async (h: Harness) => (await h.db.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
 
-describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
+describe('workspace operations', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ provisioning: { simulatedDurationMs: 0 } });
@@ -22,7 +22,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     return created;
   };
 
-  it('§4.5 setting a schedule stores next_start_at = the next allowed occurrence after now; clearing it clears both', async () => {
+  it('setting a schedule stores next_start_at = the next allowed occurrence after now; clearing it clears both', async () => {
     await make('sched');
     const before = await dbNow(h);
     const set = await h.ops.workspaces.setAutostart('alice/sched', 'CRON_TZ=Europe/Berlin 30 8 * * mon-fri');
@@ -46,7 +46,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect(await h.ops.workspaces.get('alice/sched')).toMatchObject({ autostartSchedule: null, nextStartAt: null, autostartBlocked: null });
   });
 
-  it('§4.5 a schedule that never fires on an allowed day is accepted with a warning and recorded as blocked; allowing the day unblocks it', async () => {
+  it('a schedule that never fires on an allowed day is accepted with a warning and recorded as blocked; allowing the day unblocks it', async () => {
     await h.ops.templates.create({ name: 'weekdays', autostartAllowedDays: 'mon-fri' });
     await make('weekend', { template: 'weekdays' });
     const set = await h.ops.workspaces.setAutostart('alice/weekend', '0 9 * * sat,sun');
@@ -70,7 +70,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect(ws.nextStartAt).not.toBeNull();
   });
 
-  it('§4.5 a completed build recomputes next_start_at from its completion time', async () => {
+  it('a completed build recomputes next_start_at from its completion time', async () => {
     await h.ops.workspaces.setAutostart('alice/sched', '*/5 * * * *');
     const stop = await h.ops.workspaces.stop('alice/sched');
     const build = await h.ops.waitForBuild(stop.jobId, 20_000);
@@ -88,7 +88,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect(ws.upcoming?.nextAutostart?.at).toEqual(expected);
   });
 
-  it('§5.3 a new TTL applies from the next build; removing it sets the running deadline to the max deadline (none here)', async () => {
+  it('a new TTL applies from the next build; removing it sets the running deadline to the max deadline (none here)', async () => {
     const created = await make('ttl', { ttl: '1h' });
     const first = await h.ops.waitForBuild(created.jobId, 1000);
     const set = await h.ops.workspaces.setTtl('alice/ttl', '3h');
@@ -104,7 +104,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect((await h.ops.workspaces.get('alice/ttl')).latestBuild.deadline).toBeNull();
   });
 
-  it('§5.3 removing the TTL under an autostop requirement leaves the max deadline as the deadline', async () => {
+  it('removing the TTL under an autostop requirement leaves the max deadline as the deadline', async () => {
     await h.ops.templates.create({ name: 'required', autostopRequirementDays: 'all' });
     const created = await make('req', { template: 'required', ttl: '1h' });
     const build = await h.ops.waitForBuild(created.jobId, 1000);
@@ -113,7 +113,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect(removed.deadline).toEqual(build.maxDeadline);
   });
 
-  it('§5.3 extend sets the deadline to now + the duration', async () => {
+  it('extend sets the deadline to now + the duration', async () => {
     await make('ext', { ttl: '1h' });
     const before = await dbNow(h);
     const { deadline } = await h.ops.workspaces.extend('alice/ext', '4h');
@@ -125,7 +125,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     await h.ops.workspaces.extend('alice/ext', '29m30s');
   });
 
-  it('§5.2 activity bumps the deadline to now + activity bump once 5 % of it has passed, and refreshes last_used_at', async () => {
+  it('activity bumps the deadline to now + activity bump once 5 % of it has passed, and refreshes last_used_at', async () => {
     const created = await make('act', { ttl: '1h' });
     const build = await h.ops.waitForBuild(created.jobId, 1000);
     const result = await h.ops.workspaces.recordActivity('alice/act');
@@ -139,7 +139,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect((await h.ops.workspaces.get('alice/act')).lastUsedAt).toEqual(again.lastUsedAt);
   });
 
-  it('§5.3 dormancy: set by a person notifies the owner and clears autostart; cleared, last_used_at is now and autostart returns', async () => {
+  it('dormancy: set by a person notifies the owner and clears autostart; cleared, last_used_at is now and autostart returns', async () => {
     await make('nap', { autostartSchedule: '0 9 * * *' });
     const lastUsed = (await h.ops.workspaces.get('alice/nap')).lastUsedAt;
     const set = await h.ops.workspaces.setDormant('alice/nap', true);
@@ -158,7 +158,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     expect(ws.nextStartAt).not.toBeNull();
   });
 
-  it('§5.3 starting a dormant workspace by hand clears dormancy first', async () => {
+  it('starting a dormant workspace by hand clears dormancy first', async () => {
     await h.ops.waitForBuild((await h.ops.workspaces.stop('alice/nap')).jobId, 20_000);
     await h.ops.workspaces.setDormant('alice/nap', true);
     const start = await h.ops.workspaces.start('alice/nap');
@@ -166,7 +166,7 @@ describe('workspace operations (SPEC §4.5, §5.2, §5.3)', () => {
     await h.ops.waitForBuild(start.jobId, 20_000);
   });
 
-  it('§5.3 changing the template’s autodelete moves every dormant workspace’s deletion date', async () => {
+  it('changing the template’s autodelete moves every dormant workspace’s deletion date', async () => {
     await h.ops.workspaces.setDormant('alice/nap', true);
     const ws = await h.ops.workspaces.get('alice/nap');
     const update = await h.ops.templates.update('dev', { timeTilDormantAutodelete: '1d' });

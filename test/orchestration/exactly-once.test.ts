@@ -1,10 +1,12 @@
-// SPEC §7: whatever runs twice or at once, each decision makes at most one
-// build, and the transaction's re-check wins over the first read.
+// docs/rules.md#concurrency-and-exactly-once: whatever runs twice or at once,
+// each decision makes at most one build, and the transaction's read under the
+// workspace's lock wins over the candidate query's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
-import { insertBuild } from '../../src/db/insert-build.js';
-import { inTransaction } from '../../src/db/pool.js';
-import { evaluateOnce } from '../../src/engine/evaluate-once.js';
+import { createEvaluateActivities } from '../../src/activities/evaluate.js';
+import { insertNextBuild } from '../../src/db/insert-build.js';
+import { LOCKED, loadSnapshot } from '../../src/db/load-snapshot.js';
+import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { ensureTickSchedule } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
@@ -192,14 +194,12 @@ describe('exactly once', () => {
     // The first attempt commits, then cannot start the build workflow (a namespace that does not
     // exist stands in for an unreachable server); the retry finds its own build and hands it off.
     const unreachable = new Client({ connection: engine.temporal.client.connection, namespace: 'no-such-namespace' });
+    const cut = createEvaluateActivities({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue, log: quietLog });
     let attempts = 0;
     const worker = await engine.startWorker((a) => ({
       ...a,
       async evaluate(input) {
-        if (attempts++ === 0) {
-          return evaluateOnce({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue, log: quietLog }, input);
-        }
-        return a.evaluate(input);
+        return attempts++ === 0 ? cut.evaluate(input) : a.evaluate(input);
       },
     }));
     try {
@@ -215,41 +215,23 @@ describe('exactly once', () => {
     }
   });
 
-  it("a person's build between the decision and the commit wins; the engine makes none", async () => {
+  it("a person's transaction holding the workspace: the evaluation skips it (lock held) and the next one sees the person's build", async () => {
     const [id] = await due(1);
-    // The evaluation's first read goes through this pool; right after it, a person stops the
-    // workspace, before the build transaction begins.
-    let reads = 0;
-    const pool = new Proxy(engine.db.pool, {
-      get(target, key) {
-        const value = Reflect.get(target, key);
-        if (key !== 'query') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<typeof target.query>) => {
-          const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
-          if (reads++ === 0) {
-            await inTransaction(target, (client) =>
-              insertBuild(client, {
-                workspaceId: id!,
-                transition: 'stop',
-                reason: 'initiator',
-                initiatorId: owner,
-                workflowId: null,
-                createdAt: null,
-              }),
-            );
-          }
-          return result;
-        };
-      },
-    });
-    const { decision, applied } = await evaluateOnce(
-      { pool, client: engine.temporal.client, taskQueue: engine.taskQueue, log: quietLog },
-      { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}` },
-    );
-    // The transaction saw the stale decision and the second pass found nothing to do.
-    expect(reads).toBe(2);
-    expect(decision).toMatchObject({ transition: null, reason: null });
-    expect(applied).toBeNull();
+    const deps = { pool: engine.db.pool, client: engine.temporal.client, taskQueue: engine.taskQueue, log: quietLog };
+    const input = { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}`, key: null };
+    const person = await engine.db.pool.connect();
+    try {
+      await person.query('BEGIN');
+      const w = await loadSnapshot(person, id!, { lock: 'wait' });
+      if (w === null || w === LOCKED) throw new Error('unreachable');
+      await insertNextBuild(person, w, { transition: 'stop', reason: 'initiator', initiatorId: owner, workflowId: null, createdAt: null });
+      expect(await evaluateWorkspace(deps, input)).toMatchObject({ kind: 'skipped', skipped: 'lock held', decision: null });
+      await person.query('COMMIT');
+    } finally {
+      person.release();
+    }
+    const after = await evaluateWorkspace(deps, input);
+    expect(after).toMatchObject({ kind: 'unchanged', decision: { transition: null } });
     const all = await builds(engine.db.pool, id!);
     expect(all).toHaveLength(2);
     expect(all[1]).toMatchObject({ reason: 'initiator', workflowId: null });

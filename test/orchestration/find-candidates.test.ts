@@ -5,7 +5,7 @@ import { D, H, MIN, createTemplate, createUser, createWorkspace, plus, type Temp
 
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday
 
-describe('candidate query (SPEC §2.1)', () => {
+describe('candidate query', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();

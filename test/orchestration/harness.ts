@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities/index.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
-import { loadNotificationConfig, loadProvisioningConfig } from '../../src/runtime/config.js';
+import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -47,7 +47,6 @@ export async function startEngine(): Promise<Engine> {
           eagerStart: true,
           taskQueue,
           provisioning: { ...loadProvisioningConfig({}), simulatedDurationMs: 20 },
-          notifications: loadNotificationConfig({}),
         }),
       );
       const worker = await Worker.create({

@@ -1,4 +1,4 @@
-// Each outcome of SPEC §3 through the real engine: a manual tick at T on the
+// Each outcome of docs/rules.md#the-decision through the real engine: a manual tick at T on the
 // dev server, the build transaction on PostgreSQL, the job run by the
 // simulated provisioner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { jobsSettled, startEngine, type Engine } from './harness.js';
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday
 const ws: Record<string, string> = {};
 
-describe('a tick makes each transition of §3 once, stamped with T', () => {
+describe('a tick makes each transition of the decision once, stamped with T', () => {
   let engine: Engine;
   let stats: TickStats;
   let second: TickStats;
@@ -204,12 +204,12 @@ describe('a tick makes each transition of §3 once, stamped with T', () => {
     expect(n.rows).toEqual([{ kind: 'autostop_reminder', dedupe_key: `reminder:${ws.reminder}:${plus(T, 20 * MIN).toISOString()}` }]);
   });
 
-  it('a NULL next_start_at is recomputed from T and does not start in that tick (§4.5, §9)', async () => {
+  it('a NULL next_start_at is recomputed from T and does not start in that tick', async () => {
     expect(await builds(engine.db.pool, ws.recompute!)).toHaveLength(1);
     expect((await workspaceRow(engine.db.pool, ws.recompute!)).nextStartAt).toEqual(plus(T, 30 * MIN));
   });
 
-  it('a blocked autostart is recorded and reported once, then leaves the candidates (§4.5)', async () => {
+  it('a blocked autostart is recorded and reported once, then leaves the candidates', async () => {
     const { pool } = engine.db;
     expect((await workspaceRow(pool, ws.blocked!)).autostartBlocked).toMatch(/no occurrence on an allowed day/);
     expect((await workspaceRow(pool, ws.unparsable!)).autostartBlocked).toMatch(/does not parse/);

@@ -1,11 +1,9 @@
-// The engine: `reevaluate`, `tick`, `schedule status|pause|resume`, `status`.
-// `reevaluate` and `tick` go through the same workflows the service runs, so
-// they need a worker; `schedule` and `status` talk to Temporal only.
+// The engine: `tick`, `schedule status|pause|resume`, `status` — the only
+// commands that talk to Temporal themselves. `tick` goes through the same
+// workflow the service runs, so it needs a worker; `schedule` and `status`
+// talk to Temporal only.
 import { Command, Option } from 'commander';
 import type { Client } from '@temporalio/client';
-import type { EvaluateResult } from '../../engine/evaluation.js';
-import type { BuildRecord } from '../../ops/index.js';
-import { evaluateNow } from '../../runtime/evaluate-client.js';
 import {
   describeTickSchedule,
   pauseTickSchedule,
@@ -17,80 +15,21 @@ import { startManualTick } from '../../runtime/tick-client.js';
 import type { TickStats } from '../../workflows/tick-stats.js';
 import { action, emit } from '../command.js';
 import type { CliContext, Temporal } from '../context.js';
-import { CliError, firstLine, unavailable } from '../errors.js';
+import { firstLine, unavailable } from '../errors.js';
 import { formatDuration } from '../../lifecycle/index.js';
+import { pingDatabase } from '../../ops/index.js';
 import { formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
-import { buildJson } from '../json.js';
 import { parseInstantArg, parsePositiveIntArg } from '../parse.js';
-import { findBuild, waitForBuild, waitForWorkflow, withWorkerTimeout } from '../wait.js';
-import { workspaceArgument } from './workspaces.js';
+import { waitForWorkflow } from '../wait.js';
 
 export function engineCommands(): Command[] {
-  return [reevaluateCommand(), tickCommand(), scheduleCommand(), statusCommand()];
+  return [tickCommand(), scheduleCommand(), statusCommand()];
 }
 
 /** A link to a workflow in the Temporal Web UI, when the CLI knows where the UI is. */
 function workflowLink(t: Temporal, workflowId: string): string | null {
   if (t.target.uiUrl === null) return null;
   return `${t.target.uiUrl}/namespaces/${encodeURIComponent(t.target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
-function reevaluateCommand(): Command {
-  return new Command('reevaluate')
-    .description("evaluate a workspace now through the engine's evaluateNow update; prints the decision and any build it made")
-    .addArgument(workspaceArgument())
-    .option('--no-wait', 'do not wait for the job of a build it made')
-    .action(
-      action(async (ctx, workspace: string, opts: { wait: boolean }) => {
-        const ops = await ctx.ops('worker');
-        const t = await ctx.temporal();
-        const { id } = await ops.workspaces.get(workspace);
-        const taskQueue = t.target.taskQueue;
-        const result = await withWorkerTimeout(ctx, taskQueue, `re-evaluating ${workspace}`, 'the evaluation goes on in the engine', () =>
-          evaluateNow(t.client, taskQueue, id),
-        );
-        let build: BuildRecord | null = null;
-        if (result.outcome.kind === 'transition' && result.buildNumber !== null) {
-          build = await findBuild(ops, { workspace, workspaceId: id, buildNumber: result.buildNumber });
-          if (opts.wait) {
-            build = await waitForBuild(ctx, ops, {
-              workspace,
-              workspaceId: id,
-              buildNumber: build.buildNumber,
-              jobId: build.job.id,
-              transition: build.transition,
-            });
-          }
-        }
-        const value = {
-          workspace,
-          tick: result.tick,
-          decision: result.decision,
-          outcome: result.outcome.kind,
-          skipped: result.outcome.skipped,
-          error: result.outcome.error,
-          markedDormant: result.outcome.markedDormant,
-          reminded: result.outcome.reminded,
-          build: build === null ? null : buildJson(build),
-        };
-        emit(ctx, value, () => formatEvaluation(workspace, result, value.build));
-        if (result.outcome.kind === 'error') throw new CliError(`evaluation of ${workspace} failed: ${result.outcome.error}`);
-      }),
-    );
-}
-
-function formatEvaluation(workspace: string, r: EvaluateResult, build: ReturnType<typeof buildJson> | null): string {
-  const d = r.decision;
-  const lines = [
-    `${workspace} evaluated as of ${formatInstant(new Date(r.tick))}`,
-    `decision: ${d === null ? 'none (the workspace is gone)' : d.transition !== null ? `${d.transition} (${d.reason})` : d.markDormant ? 'mark dormant' : d.remind ? 'autostop reminder' : 'nothing'}`,
-  ];
-  if (d !== null) lines.push(`because:  ${d.explanation}`);
-  lines.push(
-    `outcome:  ${r.outcome.kind}${r.outcome.skipped ? ` (${r.outcome.skipped})` : ''}${r.outcome.error ? `: ${r.outcome.error}` : ''}`,
-  );
-  if (build !== null) lines.push(`build:    #${build.buildNumber} ${build.transition} (${build.reason}), job ${build.job.status}`);
-  return lines.join('\n') + '\n';
 }
 
 function tickCommand(): Command {
@@ -259,7 +198,7 @@ async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string): 
   };
   try {
     const pool = await ctx.db();
-    await pool.query('SELECT 1');
+    await pingDatabase(pool);
     health.database.ok = true;
   } catch (err) {
     health.database.error = firstLine(err);

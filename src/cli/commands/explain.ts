@@ -1,11 +1,9 @@
 // `autobuild explain <owner>/<name> [--at <time>]`: the decision the engine
 // would make at a minute, and what happens next and when, each instant with
-// the rule that produces it. Computed with the pure core; writes nothing.
+// the rule that produces it (the operations module's explain; writes nothing).
 import { Command, Option } from 'commander';
-import { loadSnapshot, LOCKED } from '../../db/load-snapshot.js';
-import { preview, type Preview, type PreviewEvent } from '../../lifecycle/index.js';
+import type { Preview, PreviewEvent } from '../../lifecycle/index.js';
 import { action, emit } from '../command.js';
-import { CliError } from '../errors.js';
 import { formatInstant, formatRelative } from '../format.js';
 import { explainJson } from '../json.js';
 import { parseInstantArg } from '../parse.js';
@@ -19,25 +17,15 @@ export function explainCommand(): Command {
     .action(
       action(async (ctx, workspace: string, opts: { at?: Date }) => {
         const ops = await ctx.ops();
-        const details = await ops.workspaces.get(workspace);
-        if (details.upcoming === null) throw new CliError(`workspace ${workspace} is deleted: nothing more will happen to it`);
-        let p = details.upcoming;
-        if (opts.at !== undefined) {
-          // The operations module previews at the database clock only; --at needs the snapshot itself.
-          const loaded = await loadSnapshot(await ctx.db(), details.id);
-          if (loaded === null || loaded === LOCKED) throw new CliError(`no workspace ${workspace}`);
-          p = preview(loaded.snapshot, opts.at);
-        }
+        const e = await ops.workspaces.explain(workspace, opts.at);
         emit(
           ctx,
-          explainJson(workspace, p),
-          () =>
-            `${workspace} (${details.dormantAt ? `${details.status}, dormant` : details.status})\n${formatPreview(p, opts.at ?? details.at)}`,
+          explainJson(workspace, e.preview),
+          () => `${workspace} (${e.dormant ? `${e.status}, dormant` : e.status})\n${formatPreview(e.preview, opts.at ?? e.now)}`,
         );
       }),
     );
 }
-
 /** The preview for people: the decision at the minute, then each upcoming instant with its rule. */
 export function formatPreview(p: Preview, now: Date): string {
   const d = p.decision;

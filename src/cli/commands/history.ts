@@ -2,7 +2,6 @@
 // each with the Temporal workflow that made it (none for a person's action).
 import { Command, Option } from 'commander';
 import { action, emit } from '../command.js';
-import { CliError } from '../errors.js';
 import { formatInstant, formatTable } from '../format.js';
 import { buildJson } from '../json.js';
 import { parsePositiveIntArg } from '../parse.js';
@@ -18,10 +17,7 @@ export function historyCommand(): Command {
       action(async (ctx, workspace: string, opts: { log?: number; limit: number }) => {
         const ops = await ctx.ops();
         if (opts.log !== undefined) {
-          const build = (await ops.workspaces.history(workspace, { limit: 10_000 })).find((b) => b.buildNumber === opts.log);
-          if (build === undefined)
-            throw new CliError(`workspace ${workspace} has no build #${opts.log}; see \`autobuild history ${workspace}\``);
-          const log = await ops.workspaces.log(build.job.id);
+          const { build, log } = await ops.workspaces.buildLog(workspace, opts.log);
           emit(ctx, { workspace, buildNumber: build.buildNumber, jobId: build.job.id, status: build.job.status, log }, () =>
             log === '' ? `(build #${build.buildNumber} has an empty log)\n` : log.endsWith('\n') ? log : `${log}\n`,
           );

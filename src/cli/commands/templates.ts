@@ -1,5 +1,5 @@
 // `autobuild template ...`: create and update with one flag per option of
-// SPEC §1, show, list, and versions (create, promote, list).
+// docs/rules.md#templates, show, list, and versions (create, promote, list).
 import { Command, Option } from 'commander';
 import type { Template, TemplateOptionsInput } from '../../ops/index.js';
 import type { Weekday } from '../../lifecycle/index.js';
@@ -25,7 +25,7 @@ interface TemplateFlags {
 
 const DURATION = '(8h, 30m, 90s, 7d; 0 = off)';
 
-/** The flags of `template create` and `template update`: one per option of SPEC §1. */
+/** The flags of `template create` and `template update`: one per option of docs/rules.md#entities. */
 function addTemplateFlags(command: Command): Command {
   const flags: Option[] = [
     new Option(

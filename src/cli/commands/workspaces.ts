@@ -10,7 +10,7 @@ import { CliError } from '../errors.js';
 import { formatDurationOrOff, formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
 import { buildJson, workspaceJson, workspaceSummaryJson } from '../json.js';
 import { parseDurationArg, parseWorkspaceRef } from '../parse.js';
-import { findBuild, waitForBuild, type StartedBuild } from '../wait.js';
+import { type StartedBuild, waitForBuild } from '../wait.js';
 import { formatPreview } from './explain.js';
 
 const SCHEDULE_HELP = 'a weekly schedule, e.g. "CRON_TZ=Europe/Berlin 30 8 * * mon-fri" (no prefix = UTC)';
@@ -246,7 +246,7 @@ async function setTtl(ctx: CliContext, workspace: string, ms: number | null): Pr
 
 /** Prints a build the command made: at once with --no-wait, else when its job has finished. A failed build exits 1. */
 async function reportBuild(ctx: CliContext, ops: Ops, started: StartedBuild, wait: boolean, warning: string | null): Promise<void> {
-  const build = wait ? await waitForBuild(ctx, ops, started) : await findBuild(ops, started);
+  const build = wait ? await waitForBuild(ctx, ops, started) : await ops.workspaces.buildOfJob(started.jobId);
   const value = { workspace: started.workspace, workspaceId: started.workspaceId, warning, build: buildJson(build) };
   emit(ctx, value, () => formatBuildOutcome(started.workspace, build, wait));
   const { status, error } = build.job;

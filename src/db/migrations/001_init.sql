@@ -1,4 +1,4 @@
--- Entities of SPEC.md §1. Durations are stored in milliseconds (bigint, *_ms);
+-- Entities of docs/rules.md#entities. Durations are stored in milliseconds (bigint, *_ms);
 -- instants are timestamptz; NULL always means "unset".
 
 CREATE TABLE users (
@@ -7,7 +7,7 @@ CREATE TABLE users (
                        CHECK (username ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'),
   status               text NOT NULL DEFAULT 'active'
                        CHECK (status IN ('active', 'suspended', 'dormant')),
-  quiet_hours_schedule text,           -- daily schedule (§4.4); NULL = deployment default
+  quiet_hours_schedule text,           -- daily schedule (docs/rules.md#daily-schedule); NULL = deployment default
   created_at           timestamptz NOT NULL DEFAULT now()
 );
 
@@ -60,7 +60,7 @@ CREATE TABLE provisioner_jobs (
   CHECK (completed_at IS NULL OR completed_at >= created_at)
 );
 
--- §1 status rules for SQL; src/lifecycle/job-status.ts has the same rules for code
+-- The job status rules (docs/rules.md#provisioner-jobs) for SQL; src/lifecycle/job-status.ts has the same rules for code
 -- (an empty error string is not a failure in either).
 CREATE FUNCTION job_status(started_at timestamptz, completed_at timestamptz,
                            canceled_at timestamptz, error text)
@@ -81,19 +81,19 @@ CREATE TABLE workspaces (
   owner_id           uuid NOT NULL REFERENCES users (id),
   template_id        uuid NOT NULL REFERENCES templates (id),
   name               text NOT NULL CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'),
-  autostart_schedule text,               -- weekly schedule exactly as given (§4.1)
+  autostart_schedule text,               -- weekly schedule exactly as given (docs/rules.md#weekly-schedule)
   ttl_ms             bigint CHECK (ttl_ms IS NULL OR ttl_ms BETWEEN 60000 AND 2592000000),
   last_used_at       timestamptz NOT NULL DEFAULT now(),
   dormant_at         timestamptz,
   deleting_at        timestamptz,
   automatic_updates  text NOT NULL DEFAULT 'never' CHECK (automatic_updates IN ('always', 'never')),
-  next_start_at      timestamptz,        -- cache of the next allowed autostart (§4.5)
-  autostart_blocked  text,               -- why autostart can never fire (§4.5); NULL = not blocked
+  next_start_at      timestamptz,        -- cache of the next allowed autostart (docs/rules.md#the-next_start_at-cache)
+  autostart_blocked  text,               -- why autostart can never fire (docs/rules.md#the-next_start_at-cache); NULL = not blocked
   deleted            boolean NOT NULL DEFAULT false,
   created_at         timestamptz NOT NULL DEFAULT now(),
 
   -- Summary of the latest build and its job, kept by the triggers below so the
-  -- candidate query (§2.1) reads one table through small partial indexes
+  -- candidate query (docs/rules.md#candidate-query) reads one table through small partial indexes
   -- instead of joining every workspace to its builds.
   latest_build_id          uuid,
   latest_build_number      integer,
@@ -172,7 +172,7 @@ CREATE TRIGGER provisioner_jobs_track_latest
   AFTER UPDATE ON provisioner_jobs
   FOR EACH ROW EXECUTE FUNCTION provisioner_jobs_track_latest();
 
--- Indexes for the candidate query (§2.1): one partial index per rule, each
+-- Indexes for the candidate query (docs/rules.md#candidate-query): one partial index per rule, each
 -- holding only the rows that rule could ever select.
 CREATE INDEX workspaces_latest_job_idx ON workspaces (latest_job_id);
 CREATE INDEX workspaces_autostart_idx ON workspaces (next_start_at NULLS FIRST)

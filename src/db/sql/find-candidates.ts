@@ -1,4 +1,4 @@
-// SPEC §2.1: the workspaces that may need action at T, a superset that the
+// docs/rules.md#candidate-query: the workspaces that may need action at T, a superset that the
 // per-workspace transaction re-checks. One UNION branch per rule, each shaped
 // to walk one of the partial indexes of 001_init.sql, so the query costs what
 // the candidates cost, not what the table holds. Runs outside any transaction.
@@ -16,7 +16,7 @@ const MS = `interval '1 millisecond'`;
 
 export const FIND_CANDIDATES_SQL = `
 SELECT id FROM (
-  -- autostop (§3.1): a running workspace past its deadline (strict) ...
+  -- autostop (docs/rules.md#autostop): a running workspace past its deadline (strict) ...
   SELECT w.id FROM workspaces w
    WHERE NOT w.deleted AND w.latest_transition = 'start' AND w.latest_deadline IS NOT NULL
      AND w.latest_deadline < $1 AND w.latest_job_status <> 'failed' AND w.dormant_at IS NULL
@@ -26,7 +26,7 @@ SELECT id FROM (
    WHERE u.status = 'suspended' AND NOT w.deleted AND w.latest_transition = 'start'
      AND w.latest_job_status <> 'failed' AND w.dormant_at IS NULL
   UNION
-  -- autostart (§3.2, §4.5): due or never computed; blocked schedules have left the index.
+  -- autostart (docs/rules.md#autostart, docs/rules.md#the-next_start_at-cache): due or never computed; blocked schedules have left the index.
   -- The owner check is a per-row lookup (OFFSET 0 keeps the EXISTS a subplan): the planner
   -- takes the table-wide share of NULL next_start_at (~20 %) for this branch's row count,
   -- and as a join it hashed every active user — 45 ms at 1M workspaces instead of 0.5 ms.
@@ -38,7 +38,7 @@ SELECT id FROM (
      AND t.allow_user_autostart
      AND EXISTS (SELECT 1 FROM users u WHERE u.id = w.owner_id AND u.status = 'active' OFFSET 0)
   UNION
-  -- dormancy (§3.4): per template, the workspaces unused for longer than its threshold.
+  -- dormancy (docs/rules.md#dormancy): per template, the workspaces unused for longer than its threshold.
   -- OFFSET 0 keeps the subquery a per-template range scan of (template_id, last_used_at):
   -- flattened, the planner cannot estimate the per-template bound and hashes the table.
   SELECT d.id FROM templates t CROSS JOIN LATERAL (
@@ -49,7 +49,7 @@ SELECT id FROM (
     OFFSET 0) d
    WHERE t.time_til_dormant_ms > 0
   UNION
-  -- autodelete (§3.5); a failed delete waits 24 h after it finished
+  -- autodelete (docs/rules.md#autodelete); a failed delete waits 24 h after it finished
   SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
    WHERE NOT w.deleted AND w.dormant_at IS NOT NULL AND w.deleting_at IS NOT NULL
      AND w.deleting_at < $1 AND w.latest_build_id IS NOT NULL
@@ -58,13 +58,13 @@ SELECT id FROM (
               AND w.latest_job_completed_at IS NOT NULL
               AND w.latest_job_completed_at >= $1 - interval '24 hours')
   UNION
-  -- failed cleanup (§3.3)
+  -- failed cleanup (docs/rules.md#failed-cleanup)
   SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
    WHERE NOT w.deleted AND w.latest_job_status = 'failed' AND w.latest_transition IN ('start', 'stop')
      AND w.latest_job_completed_at IS NOT NULL AND t.failure_ttl_ms > 0
      AND w.latest_job_completed_at < $1 - t.failure_ttl_ms * ${MS}
   UNION
-  -- autostop reminder (§3.7): deadlines within the longest lead time of any template
+  -- autostop reminder (docs/rules.md#autostop-reminder): deadlines within the longest lead time of any template
   SELECT w.id FROM workspaces w
     JOIN templates t ON t.id = w.template_id
     JOIN users u ON u.id = w.owner_id

@@ -1,6 +1,6 @@
 import type { PoolClient } from '../pool.js';
 
-/** SPEC §3.4: dormant as of `dormantAt`; deletion due `deletingAt` (null when autodelete is off); no autostart. */
+/** docs/rules.md#dormancy: dormant as of `dormantAt`; deletion due `deletingAt` (null when autodelete is off); no autostart. */
 export async function markDormant(
   client: PoolClient,
   workspaceId: string,

@@ -4,7 +4,6 @@
 import type { Pool, PoolClient } from '../pool.js';
 import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
 import type { BuildReason } from '../insert-build.js';
-import { JOB_LOG_LIMIT } from './append-job-log.js';
 
 export interface JobRow {
   id: string;
@@ -64,18 +63,15 @@ export async function markJobCompleted(
   client: PoolClient,
   jobId: string,
   end: { error: string | null; canceled: boolean },
-  /** The end of the job's output, appended to its log in the same statement (a quick build's only log write). */
-  log = '',
 ): Promise<{ status: JobStatus; completedAt: Date } | null> {
   const { rows } = await client.query({
     name: 'mark-job-completed',
     text: `UPDATE provisioner_jobs
         SET completed_at = now(), error = $2,
-            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END,
-            log = CASE WHEN $4 = '' THEN log ELSE right(log || $4, $5) END
+            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
       WHERE id = $1 AND completed_at IS NULL
       RETURNING started_at, completed_at, canceled_at, error`,
-    values: [jobId, end.error, end.canceled, log, JOB_LOG_LIMIT],
+    values: [jobId, end.error, end.canceled],
   });
   const r = rows[0];
   if (!r) return null;
@@ -85,7 +81,7 @@ export async function markJobCompleted(
   };
 }
 
-/** A person cancels: a pending job ends at once (SPEC §1), a running one becomes canceling. */
+/** A person cancels: a pending job ends at once (docs/rules.md#entities), a running one becomes canceling. */
 export async function markJobCanceled(client: PoolClient, jobId: string): Promise<void> {
   await client.query(
     `UPDATE provisioner_jobs

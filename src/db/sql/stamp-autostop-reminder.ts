@@ -1,7 +1,7 @@
 import type { PoolClient } from '../pool.js';
 
 /**
- * SPEC §3.7: each deadline value is reminded at most once. Only a build whose
+ * docs/rules.md#autostop-reminder: each deadline value is reminded at most once. Only a build whose
  * deadline is still the reminded one is stamped; returns whether it was.
  */
 export async function stampAutostopReminder(client: PoolClient, buildId: string, deadline: Date): Promise<boolean> {

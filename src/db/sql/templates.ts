@@ -1,4 +1,4 @@
-// Templates and their versions (SPEC §1), for the operations module.
+// Templates and their versions (docs/rules.md#entities), for the operations module.
 // Durations are milliseconds, as in the table.
 import type { Pool, PoolClient } from '../pool.js';
 import type { TemplatePolicy, Weekday } from '../../lifecycle/index.js';
@@ -122,7 +122,7 @@ export async function listVersions(db: Pool | PoolClient, templateId: string): P
   return rows.map((r) => ({ id: r.id, templateId: r.template_id, name: r.name, createdAt: r.created_at, active: r.active }));
 }
 
-/** SPEC §5.3: a changed autodelete setting moves every dormant workspace's deletion date. */
+/** docs/rules.md#other-changes: a changed autodelete setting moves every dormant workspace's deletion date. */
 export async function recomputeDeletingAt(client: PoolClient, templateId: string, autodeleteMs: number): Promise<number> {
   const { rowCount } = await client.query(
     `UPDATE workspaces

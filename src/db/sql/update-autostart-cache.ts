@@ -1,6 +1,6 @@
 import type { PoolClient } from '../pool.js';
 
-/** Stores the §4.5 cache: the next allowed autostart and why autostart is blocked (both may be null). */
+/** Stores the autostart cache (docs/rules.md#the-next_start_at-cache): the next allowed autostart and why autostart is blocked (both may be null). */
 export async function updateAutostartCache(
   client: PoolClient,
   workspaceId: string,

@@ -1,4 +1,4 @@
-// Users (SPEC §1), for the operations module.
+// Users (docs/rules.md#entities), for the operations module.
 import type { Pool, PoolClient } from '../pool.js';
 
 export type UserStatus = 'active' | 'suspended' | 'dormant';

@@ -192,6 +192,11 @@ export async function buildHistory(db: Pool | PoolClient, workspaceId: string, l
   return rows.map(toBuild);
 }
 
+export async function buildByNumber(db: Pool | PoolClient, workspaceId: string, buildNumber: number): Promise<BuildRecord | null> {
+  const { rows } = await db.query(`${BUILD_SELECT} WHERE b.workspace_id = $1 AND b.build_number = $2`, [workspaceId, buildNumber]);
+  return rows[0] ? toBuild(rows[0]) : null;
+}
+
 export async function buildOfJob(db: Pool | PoolClient, jobId: string): Promise<BuildRecord | null> {
   const { rows } = await db.query(`${BUILD_SELECT} WHERE b.job_id = $1`, [jobId]);
   return rows[0] ? toBuild(rows[0]) : null;

@@ -1,0 +1,20 @@
+import type { PoolClient } from '../pool.js';
+
+/** What an evaluation committed, under its key, in its own transaction (migration 003). */
+export async function recordEvaluation(client: PoolClient, key: string, workspaceId: string, outcome: object): Promise<void> {
+  await client.query({
+    name: 'record-evaluation',
+    text: 'INSERT INTO evaluations (key, workspace_id, outcome) VALUES ($1, $2, $3)',
+    values: [key, workspaceId, JSON.stringify(outcome)],
+  });
+}
+
+/** Removes records older than `maxAgeMs`, at most `limit` at a time; returns how many went. */
+export async function pruneEvaluations(db: { query: PoolClient['query'] }, maxAgeMs: number, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM evaluations WHERE key IN (
+       SELECT key FROM evaluations WHERE created_at < now() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT $2)`,
+    [maxAgeMs, limit],
+  );
+  return rowCount ?? 0;
+}

@@ -1,0 +1,62 @@
+// What a rule does to a workspace besides its build, in one place for the
+// engine and for a person's action (the operations module): the dormancy
+// mark with its notification, the autostop reminder, the autodelete notice.
+// Each runs inside the caller's transaction, under the workspace's row lock.
+import type { InsertedBuild } from '../db/insert-build.js';
+import type { LoadedWorkspace } from '../db/load-snapshot.js';
+import type { PoolClient } from '../db/pool.js';
+import { markDormant as writeDormancy } from '../db/sql/mark-dormant.js';
+import { stampAutostopReminder } from '../db/sql/stamp-autostop-reminder.js';
+import { type DormancyMarks, dormancyMarks } from '../lifecycle/index.js';
+import { insertNotification } from '../notifications/outbox.js';
+
+/** Dormant as of `at` (docs/rules.md#dormancy): no autostart, deletion scheduled by the template, the owner told why. */
+export async function markDormant(client: PoolClient, w: LoadedWorkspace, at: Date, why: string): Promise<DormancyMarks> {
+  const marks = dormancyMarks(at, w.snapshot.template);
+  const id = w.snapshot.workspace.id;
+  await writeDormancy(client, id, marks);
+  await insertNotification(client, {
+    kind: 'workspace_dormant',
+    workspaceId: id,
+    userId: w.ownerId,
+    payload: {
+      workspaceName: w.workspaceName,
+      owner: w.ownerName,
+      dormantAt: marks.dormantAt.toISOString(),
+      deletingAt: marks.deletingAt?.toISOString() ?? null,
+      reason: why,
+    },
+    dedupeKey: `dormant:${id}:${at.toISOString()}`,
+  });
+  return marks;
+}
+
+/** The autostop reminder for the running build's deadline, stamped so that each deadline is reminded once. */
+export async function sendAutostopReminder(client: PoolClient, w: LoadedWorkspace, deadline: Date): Promise<boolean> {
+  const id = w.snapshot.workspace.id;
+  if (!(await stampAutostopReminder(client, w.latestBuild.id, deadline))) return false;
+  await insertNotification(client, {
+    kind: 'autostop_reminder',
+    workspaceId: id,
+    userId: w.ownerId,
+    payload: { workspaceName: w.workspaceName, owner: w.ownerName, deadline: deadline.toISOString() },
+    dedupeKey: `reminder:${id}:${deadline.toISOString()}`,
+  });
+  return true;
+}
+
+/** The owner is told that autodelete deletes the workspace (with the build that does it). */
+export async function noticeAutodelete(client: PoolClient, w: LoadedWorkspace, build: InsertedBuild): Promise<void> {
+  await insertNotification(client, {
+    kind: 'workspace_autodeleted',
+    workspaceId: w.snapshot.workspace.id,
+    userId: w.ownerId,
+    payload: {
+      workspaceName: w.workspaceName,
+      owner: w.ownerName,
+      buildNumber: build.buildNumber,
+      dormantAt: w.snapshot.workspace.dormantAt?.toISOString() ?? null,
+    },
+    dedupeKey: `autodelete:${build.buildId}`,
+  });
+}

@@ -1,0 +1,197 @@
+// One evaluation of one workspace at T, start to end
+// (docs/rules.md#the-tick, docs/orchestration.md#the-evaluation): in one
+// REPEATABLE READ transaction, take the workspace's row lock (skip when
+// another transaction holds it), read it with its owner, template, latest
+// build and job, decide with the pure core, write what the decision says,
+// and commit; then hand a new build to provisioning. Everything written is
+// stamped with T.
+//
+// Safe to run twice (activities run at least once): an evaluation that wrote
+// something records its outcome under its key in the same transaction, and an
+// attempt that finds its key returns that outcome and repeats only the
+// idempotent hand-off. That key check is the only "did an earlier attempt
+// commit this?" question the engine asks.
+import type { Client } from '@temporalio/client';
+import { startBuild } from '../builds/start-build.js';
+import { BuildActiveError, BuildRaceError, type InsertedBuild, insertNextBuild } from '../db/insert-build.js';
+import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
+import type { Pool, PoolClient } from '../db/pool.js';
+import { recordEvaluation } from '../db/sql/record-evaluation.js';
+import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
+import { type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
+import type { Logger } from '../runtime/logger.js';
+import { markDormant, noticeAutodelete, sendAutostopReminder } from './effects.js';
+import { blankOutcome, type EvaluationOutcome } from './outcome.js';
+
+export interface EngineDeps {
+  pool: Pool;
+  client: Client;
+  taskQueue: string;
+  log: Logger;
+  /** `client` shares the worker's NativeConnection: builds start eagerly (startBuild). */
+  eagerStart?: boolean;
+}
+
+export interface EvaluateInput {
+  workspaceId: string;
+  /** T, ISO-8601, truncated to the minute. */
+  tick: string;
+  /** The per-workspace workflow, recorded on a build it makes; null outside Temporal. */
+  workflowId: string | null;
+  /**
+   * Names this evaluation across its attempts (`<workflow id>/<run id>/<activity id>`);
+   * null outside Temporal, where nothing retries it.
+   */
+  key: string | null;
+}
+
+/** Data that no retry can fix (a value the core cannot decide on, a row a constraint refuses): fail this workspace only. */
+export class InvalidDataError extends Error {
+  override readonly name = 'InvalidDataError';
+}
+
+const SERIALIZATION_RETRIES = 3;
+
+export async function evaluateWorkspace(deps: EngineDeps, input: EvaluateInput): Promise<EvaluationOutcome> {
+  const T = new Date(input.tick);
+  for (let attempt = 1; ; attempt++) {
+    let outcome: EvaluationOutcome;
+    try {
+      outcome = await inRepeatableRead(deps.pool, (client) => transact(client, input, T));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // Another transaction changed the row between our snapshot and our lock: read again.
+      if ((code === '40001' || code === '40P01') && attempt < SERIALIZATION_RETRIES) continue;
+      throw classifyError(err);
+    }
+    if (outcome.kind === 'transition') await handOff(deps, outcome);
+    return outcome;
+  }
+}
+
+/** After COMMIT: the build's workflow `build/<jobId>`, started with the build's search attributes (idempotent). */
+async function handOff(deps: EngineDeps, o: EvaluationOutcome): Promise<void> {
+  await startBuild(deps.client, deps.taskQueue, o.jobId!, {
+    build: { workspaceId: o.workspaceId, transition: o.transition!, reason: o.reason!, tick: o.tick },
+    eager: deps.eagerStart,
+  });
+}
+
+async function transact(client: PoolClient, input: EvaluateInput, T: Date): Promise<EvaluationOutcome> {
+  const base = blankOutcome(input.workspaceId, input.tick);
+  const loaded = await loadSnapshot(client, input.workspaceId, { lock: 'skip', evaluationKey: input.key });
+  if (loaded === LOCKED) return { ...base, kind: 'skipped', skipped: 'lock held' };
+  if (loaded === null || loaded.deleted) return { ...base, kind: 'skipped', skipped: 'gone' };
+  if (loaded.earlier !== null) return { ...(loaded.earlier as EvaluationOutcome), replayed: true };
+
+  const { snapshot } = loaded;
+  const decision = decideOrFail(loaded, T);
+  const cache = decision.markDormant ? null : tickCacheUpdate(snapshot, loaded.autostartBlocked, T);
+  const decided = { ...base, decision };
+  if (decision.transition === null && !decision.markDormant && !decision.remind && cache === null) return decided;
+
+  let build: InsertedBuild | null = null;
+  if (decision.transition !== null) {
+    try {
+      build = await insertNextBuild(client, loaded, {
+        transition: decision.transition,
+        reason: decision.reason!,
+        initiatorId: loaded.ownerId,
+        workflowId: input.workflowId,
+        createdAt: T,
+      });
+    } catch (err) {
+      // Nothing was written: a dormancy mark waits for the build it needs (docs/rules.md#dormancy).
+      if (err instanceof BuildActiveError) return { ...decided, kind: 'error', error: err.message };
+      if (err instanceof BuildRaceError) return { ...decided, kind: 'skipped', skipped: 'race lost' };
+      throw err;
+    }
+  }
+  // After the build row: the stop build's job has not run yet.
+  if (decision.markDormant) await markDormant(client, loaded, T, decision.explanation);
+  const deadline = snapshot.latestBuild.deadline;
+  const reminded = decision.remind && deadline !== null && (await sendAutostopReminder(client, loaded, deadline));
+  if (build !== null && decision.reason === 'autodelete') await noticeAutodelete(client, loaded, build);
+  if (cache !== null) await updateAutostartCache(client, input.workspaceId, cache);
+
+  const outcome = outcomeOf(decided, decision, build, reminded, cache?.autostartBlocked ?? null, loaded);
+  if (input.key !== null) await recordEvaluation(client, input.key, input.workspaceId, outcome);
+  return outcome;
+}
+
+function outcomeOf(
+  decided: EvaluationOutcome,
+  decision: Decision,
+  build: InsertedBuild | null,
+  reminded: boolean,
+  blocked: string | null,
+  loaded: LoadedWorkspace,
+): EvaluationOutcome {
+  const done = { ...decided, markedDormant: decision.markDormant, reminded };
+  if (build !== null) {
+    return {
+      ...done,
+      kind: 'transition',
+      buildNumber: build.buildNumber,
+      jobId: build.jobId,
+      transition: decision.transition,
+      reason: decision.reason,
+    };
+  }
+  if (done.markedDormant || reminded) return { ...done, kind: 'marked' };
+  // Autostart newly recorded as blocked (docs/rules.md#the-next_start_at-cache): reported once.
+  if (blocked !== null && loaded.autostartBlocked === null) {
+    return parses(loaded)
+      ? { ...done, kind: 'skipped', skipped: 'blocked' }
+      : { ...done, kind: 'error', error: `autostart blocked: ${blocked}`, invalidData: true };
+  }
+  return done;
+}
+
+/** A schedule blocked because it no longer parses is an error to report; blocked for another reason, a skip. */
+function parses(loaded: LoadedWorkspace): boolean {
+  const spec = loaded.snapshot.workspace.autostartSchedule;
+  if (spec === null) return true;
+  try {
+    parseWeeklySchedule(spec);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A snapshot the core cannot decide on is invalid data: this workspace's evaluation fails, without retries. */
+function decideOrFail(loaded: LoadedWorkspace, T: Date): Decision {
+  try {
+    return decide(loaded.snapshot, T);
+  } catch (err) {
+    throw new InvalidDataError(`cannot decide: ${(err as Error).message}`);
+  }
+}
+
+async function inRepeatableRead<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** Database faults stay retryable; data no retry can fix becomes InvalidDataError. */
+export function classifyError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    return new InvalidDataError(`invalid data: ${(err as Error).message}`);
+  }
+  if (err instanceof RangeError || err instanceof TypeError || (err as Error)?.name === 'ScheduleError') {
+    return new InvalidDataError((err as Error).message);
+  }
+  return err;
+}
