@@ -2,9 +2,9 @@
 // median (under the keys outside tools read) and its spread, the targets of
 // issue 8 with whether they hold, and a readable Markdown table.
 import { loadavg } from 'node:os';
-import type { BenchProfile } from './profile.js';
 import type { Versions } from './lib/stack.js';
-import { round, spread, spreadOf, type Spread } from './lib/stats.js';
+import { round, type Spread, spread, spreadOf } from './lib/stats.js';
+import type { BenchProfile } from './profile.js';
 import type { DirectRun } from './scenarios/direct.js';
 import type { IdleResult } from './scenarios/idle.js';
 import type { RushRun } from './scenarios/rush.js';

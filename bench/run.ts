@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/runtime/config.js';
 import { createContext } from './lib/context.js';
 import { createProgress, type Progress } from './lib/progress.js';
-import { startStack, type StackOptions } from './lib/stack.js';
-import { FULL, PROFILES, type BenchProfile } from './profile.js';
-import { buildResults, mergeResults, toMarkdown, type Measurements, type Results } from './report.js';
+import { type StackOptions, startStack } from './lib/stack.js';
+import { type BenchProfile, FULL, PROFILES } from './profile.js';
+import { buildResults, type Measurements, mergeResults, type Results, toMarkdown } from './report.js';
 import { runDirect } from './scenarios/direct.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRush } from './scenarios/rush.js';
@@ -71,7 +71,10 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     scaling: [],
     seeds: ctx.seeds,
   };
-  const push = <T>(into: Record<string, T[]>, label: string, run: T) => (into[label] ??= []).push(run);
+  const push = <T>(into: Record<string, T[]>, label: string, run: T) => {
+    into[label] ??= [];
+    into[label].push(run);
+  };
   try {
     const versions = await stack.versions();
     // Same-run scenarios, interleaved per repetition so that drift of the machine hits all of them alike.
@@ -125,7 +128,8 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
         const line: string[] = [];
         for (const v of [...variants.slice(turn), ...variants.slice(0, turn)]) {
           const r = await runShape(ctx, 'shape', k, rep, v);
-          (m.attributes[v] ??= [])[rep - 1] = r;
+          m.attributes[v] ??= [];
+          m.attributes[v][rep - 1] = r;
           line.push(`${v} ÷ ${(r.childrenPerSecond / f.childrenPerSecond).toFixed(3)}`);
         }
         progress.log(`attributes rep ${rep}: floor ${f.childrenPerSecond.toFixed(1)} children/s; shape ${line.join(', ')}`);
@@ -186,8 +190,8 @@ export async function writeResults(results: Results, dir = RESULTS_DIR): Promise
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : null;
   // Sections measured under another profile are not comparable: start afresh then.
   const merged = mergeResults(previous?.profile === results.profile ? previous : null, results);
-  await writeFile(file, JSON.stringify(merged, null, 2) + '\n');
-  await writeFile(join(dir, 'latest.md'), toMarkdown(merged) + '\n');
+  await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
+  await writeFile(join(dir, 'latest.md'), `${toMarkdown(merged)}\n`);
   return merged;
 }
 

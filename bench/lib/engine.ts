@@ -2,19 +2,19 @@
 // manual), the tick schedule (kept paused outside a measured window, so that
 // no tick starts a rush before the measured one), the candidate query and the
 // direct executor's per-workspace evaluation.
-import { ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { type Client, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
+import type { Pool } from '../../src/db/pool.js';
 import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
-import type { Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 
-export { findCandidates, FIND_CANDIDATES_SQL } from '../../src/db/sql/find-candidates.js';
 export { buildWorkflowId } from '../../src/builds/start-build.js';
-export { describeTickSchedule };
+export { FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
 export type { TickStats };
+export { describeTickSchedule };
 
 export interface StartedTick {
   workflowId: string;

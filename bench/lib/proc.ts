@@ -1,8 +1,9 @@
 // Resource use of a process we started, read from Linux /proc: CPU seconds
 // (user + system, including the native threads of the Temporal core) and the
 // peak resident set size (VmHWM).
-import { readFileSync, writeFileSync } from 'node:fs';
+
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 function clockTicks(): number {
@@ -59,7 +60,7 @@ function statusKb(pid: number, field: string): number | null {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8')
       .split('\n')
-      .find((l) => l.startsWith(field + ':'));
+      .find((l) => l.startsWith(`${field}:`));
     return line ? Number(line.split(/\s+/)[1]) : null;
   } catch {
     return null;

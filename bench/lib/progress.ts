@@ -30,7 +30,7 @@ export function createProgress(opts: { stream?: NodeJS.WriteStream; enabled?: bo
     log(text) {
       if (opts.quiet) return;
       clear();
-      stream.write(text + '\n');
+      stream.write(`${text}\n`);
       if (live && current) stream.write(current);
     },
     done() {

@@ -3,18 +3,19 @@
 // file with the WAL pragmas) and workers as separate child processes, so that
 // each one's CPU and memory can be read from /proc. With `external`, it uses
 // services that are already running (the test suite's) instead.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import pg from 'pg';
+import { stripVTControlCharacters } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { createPool } from '../../src/db/pool.js';
+import pg from 'pg';
 import { migrate } from '../../src/db/migrate.js';
+import { createPool } from '../../src/db/pool.js';
 import { loadConfig, projectRoot } from '../../src/runtime/config.js';
 import { startEmbeddedPostgres } from '../../src/runtime/embedded-postgres.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -27,7 +28,7 @@ import { startScriptNodeFlags } from './start-script.js';
 
 export const BENCH_DATA_DIR = join(projectRoot, 'bench', 'data');
 
-const quiet = createLogger({ level: 'warn', format: 'json', write: (l) => process.stderr.write(l + '\n') });
+const quiet = createLogger({ level: 'warn', format: 'json', write: (l) => process.stderr.write(`${l}\n`) });
 
 export interface BenchPostgres {
   dir: string;
@@ -327,12 +328,12 @@ async function spawnWorker(o: {
   void exited.then((code) => (exitCode = code));
   const readLog = () => readFileSync(o.logFile, 'utf8');
   const problems = () =>
-    readLog()
-      .replace(/\x1b\[[0-9;]*m/g, '') // the Temporal core colours its lines
+    stripVTControlCharacters(readLog()) // the Temporal core colours its lines
       .split('\n')
-      .filter((l) => /"level":"(warn|error)"|\b(WARN|ERROR)\b|Error:/.test(l))
+      // Warnings, errors, and the one line a failed start ends with (src/runtime/run-main.ts).
+      .filter((l) => /"level":"(warn|error)"|\b(WARN|ERROR)\b|Error:|^autobuild: /.test(l))
       .slice(-200)
-      .map((l) => (l.length > 400 ? l.slice(0, 400) + '…' : l));
+      .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l));
   const deadline = Date.now() + 120_000;
   try {
     while (!o.ready.test(readLog())) {

@@ -4,7 +4,7 @@
 import type { BenchContext } from '../lib/context.js';
 import { seconds } from '../lib/context.js';
 import { quietSchedule, startTick } from '../lib/engine.js';
-import { explainCandidateQuery, largeDatabase, timeCandidateQuery, type Plan } from './queries.js';
+import { explainCandidateQuery, largeDatabase, type Plan, timeCandidateQuery } from './queries.js';
 
 export interface IdleRun {
   workspaces: number;

@@ -1,9 +1,10 @@
 // Query scaling: the candidate query with the same number due among ever more
 // workspaces. Proportional to the candidates, its time stays flat.
-import type { BenchContext, BenchDatabase } from '../lib/context.js';
+
 import { truncateToMinute } from '../../src/lifecycle/index.js';
+import type { BenchContext, BenchDatabase } from '../lib/context.js';
 import { makeDue, seed } from '../seed.js';
-import { largeDatabase, timeCandidateQuery, type QueryTiming } from './queries.js';
+import { largeDatabase, type QueryTiming, timeCandidateQuery } from './queries.js';
 
 export interface ScalingRun {
   /** By size label (n10k, n100k, n1m). */

@@ -10,7 +10,7 @@
 //          workflows per transition, with its search attributes and start
 //          options, without its database work. The `attributes` scenario runs
 //          it without the evaluation's or the build's search attributes too.
-import { ParentClosePolicy, continueAsNew, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, executeChild, ParentClosePolicy, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { TICK_TIME, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 import type { ShapeActivities } from './activities.js';
 

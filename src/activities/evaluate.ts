@@ -1,6 +1,6 @@
 // The per-workspace workflow's one activity (local, docs/orchestration.md#the-evaluation):
 // the whole evaluation — read, the core's decision, the build transaction — in one.
-import { activityInfo, ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo } from '@temporalio/activity';
 import { type EngineDeps, evaluateWorkspace, InvalidDataError } from '../engine/evaluate.js';
 import { type EvaluationOutcome, INVALID_DATA } from '../engine/outcome.js';
 

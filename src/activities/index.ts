@@ -1,15 +1,15 @@
 // Everything a workflow asks of the outside world. Workflows import only the
 // *type* of this object (import type), never the module.
 import type { Client } from '@temporalio/client';
-import type { Pool } from '../db/pool.js';
-import type { Logger } from '../runtime/logger.js';
-import { createProbeActivities } from './probe.js';
-import { createBuildActivities } from './build.js';
-import { createEvaluateActivities } from './evaluate.js';
-import { createTickActivities } from './tick.js';
 import { createProvisioner } from '../builds/create-provisioner.js';
 import type { Provisioner } from '../builds/provisioner.js';
+import type { Pool } from '../db/pool.js';
 import { loadProvisioningConfig, type ProvisioningConfig } from '../runtime/config.js';
+import type { Logger } from '../runtime/logger.js';
+import { createBuildActivities } from './build.js';
+import { createEvaluateActivities } from './evaluate.js';
+import { createProbeActivities } from './probe.js';
+import { createTickActivities } from './tick.js';
 
 export interface ActivityDeps {
   pool: Pool;

@@ -1,6 +1,7 @@
 // The tick's one activity: a page of the candidate query (docs/rules.md#candidate-query).
-import { findCandidates } from '../db/sql/find-candidates.js';
+
 import type { Pool } from '../db/pool.js';
+import { findCandidates } from '../db/sql/find-candidates.js';
 
 export interface CandidatePageInput {
   /** T, ISO-8601. */

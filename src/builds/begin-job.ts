@@ -1,7 +1,7 @@
 // First step of a build: the job becomes running, unless it already ended
 // (canceled while pending, or a finished run replayed) or is canceling.
 import type { Pool } from '../db/pool.js';
-import { findJob, startJobToRun, type ProvisionJobRow } from '../db/sql/provisioner-jobs.js';
+import { findJob, type ProvisionJobRow, startJobToRun } from '../db/sql/provisioner-jobs.js';
 import type { JobStatus } from '../lifecycle/index.js';
 
 export type BeginResult = { run: true; workspaceId: string; job: ProvisionJobRow } | { run: false; status: JobStatus | 'missing' };

@@ -84,7 +84,7 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
           stderrTail = (stderrTail + text).slice(-8 * STDERR_TAIL_CHARS);
         });
         child.stdin.on('error', () => {}); // a command that does not read stdin closes it early (EPIPE)
-        child.stdin.end(JSON.stringify(job) + '\n');
+        child.stdin.end(`${JSON.stringify(job)}\n`);
 
         child.on('error', (err) => finish({ ok: false, error: `cannot run provisioner command: ${err.message}` }));
         // 'close' waits for stdout/stderr to end; a background process the command left

@@ -3,10 +3,11 @@
 // (the database clock), the autostart cache is recomputed, and a delete marks
 // the workspace deleted. A failed autobuild writes its notification to the
 // outbox in the same transaction. Safe to run twice: an ended job is left alone.
+
+import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
 import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
-import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
-import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
 import { markWorkspaceDeleted, setStartedBuild } from '../db/sql/complete-build.js';
+import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { autostartCache, computeAutostop, type JobStatus } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';

@@ -3,7 +3,7 @@
 // sweeps for jobs still active after a grace period: one without a workflow is
 // handed off again; one whose workflow ended without ending it (terminated by
 // an operator) is failed, so the workspace is not stuck behind it.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { inTransaction, type Pool } from '../db/pool.js';
 import { findStaleActiveJobs, lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
 import type { Logger } from '../runtime/logger.js';

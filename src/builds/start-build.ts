@@ -2,7 +2,7 @@
 // inserted a build and its pending job commits, start the durable build
 // workflow `build/<jobId>`. Idempotent: a second call is a no-op whether the
 // first run is still going or has finished.
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { buildJob } from '../workflows/build.js';
 import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../workflows/search-attributes.js';
 

@@ -1,6 +1,6 @@
 // The glue between commander and a command's handler: global options become a
 // CliContext, and the handler's result is printed as a table or as JSON.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliContext } from './context.js';
 import { parseDurationArg } from './parse.js';
 
@@ -30,8 +30,7 @@ export const currentContext = () => current;
  * Wraps a handler as a commander action: `(ctx, ...positional, options)`.
  * Commander passes `(...positional, options, command)`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function action<A extends any[]>(handler: (ctx: CliContext, ...args: A) => Promise<void>) {
+export function action<A extends unknown[]>(handler: (ctx: CliContext, ...args: A) => Promise<void>) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();

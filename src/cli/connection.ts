@@ -2,8 +2,8 @@
 // the service (DATABASE_URL, TEMPORAL_ADDRESS, ...), and when those are not
 // set, the addresses `npm start` recorded in <dataDir>/runtime.json.
 import { relative } from 'node:path';
-import { explicitTaskQueue, loadConfig, projectRoot, type Config, type TemporalTarget as ConfiguredTemporal } from '../runtime/config.js';
-import { readRuntimeInfo, type RuntimeInfo } from '../runtime/runtime-file.js';
+import { type Config, type TemporalTarget as ConfiguredTemporal, explicitTaskQueue, loadConfig, projectRoot } from '../runtime/config.js';
+import { type RuntimeInfo, readRuntimeInfo } from '../runtime/runtime-file.js';
 import { unavailable } from './errors.js';
 
 export interface DatabaseTarget {
@@ -32,7 +32,10 @@ export interface Connections {
 export function resolveConnections(env?: Record<string, string | undefined>): Connections {
   const config: Config = loadConfig(env);
   let runtime: RuntimeInfo | null | undefined;
-  const runtimeInfo = () => (runtime === undefined ? (runtime = readRuntimeInfo(config.dataDir)) : runtime);
+  const runtimeInfo = () => {
+    if (runtime === undefined) runtime = readRuntimeInfo(config.dataDir);
+    return runtime;
+  };
   const runtimeFile = relative(projectRoot, `${config.dataDir}/runtime.json`) || 'runtime.json';
   const fromRuntime = (info: RuntimeInfo) => `${runtimeFile} (written by npm start, pid ${info.pid}; is it still running?)`;
   const notRunning = (variable: string) =>

@@ -3,9 +3,9 @@
 // without Temporal, and every connection failure becomes exit 2.
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { createOps, type Ops, openDatabase, pingDatabase, type Pool } from '../ops/index.js';
+import { createOps, type Ops, openDatabase, type Pool, pingDatabase } from '../ops/index.js';
 import { redactUrl } from '../runtime/config.js';
-import { resolveConnections, type Connections, type TemporalTarget } from './connection.js';
+import { type Connections, resolveConnections, type TemporalTarget } from './connection.js';
 import { firstLine, unavailable } from './errors.js';
 
 const { TaskQueueType } = proto.temporal.api.enums.v1; // CommonJS package: default import
@@ -43,28 +43,32 @@ export class CliContext {
 
   /** Resolved on first use, so that `--help` and parse errors never need a configuration. */
   private targets(): Connections {
-    return (this.connections ??= resolveConnections());
+    this.connections ??= resolveConnections();
+    return this.connections;
   }
 
   db(): Promise<Pool> {
-    return (this.pool ??= this.openDatabase());
+    this.pool ??= this.openDatabase();
+    return this.pool;
   }
 
   /** Temporal, connected now: exit 2 when it does not answer. */
   temporal(): Promise<Temporal> {
-    return (this.connected ??= this.lazyTemporal().then(async (t) => {
+    this.connected ??= this.lazyTemporal().then(async (t) => {
       try {
         await t.connection.ensureConnected();
       } catch (err) {
         throw unavailable(`cannot connect to Temporal at ${t.target.address} (from ${t.target.source}): ${firstLine(err)}`, err);
       }
       return t;
-    }));
+    });
+    return this.connected;
   }
 
   /** A client that connects on its first call: for operations that may not need Temporal at all. */
   private lazyTemporal(): Promise<Temporal> {
-    return (this.temporalConnection ??= Promise.resolve().then(() => this.openTemporal()));
+    this.temporalConnection ??= Promise.resolve().then(() => this.openTemporal());
+    return this.temporalConnection;
   }
 
   /**

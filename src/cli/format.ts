@@ -67,11 +67,11 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** `key   value` lines, keys aligned; a null value prints `-`. */
 export function formatFields(fields: ReadonlyArray<readonly [string, string | null]>): string {
   const width = Math.max(...fields.map(([k]) => k.length));
-  return fields.map(([k, v]) => `${(k + ':').padEnd(width + 1)}  ${v ?? '-'}`).join('\n') + '\n';
+  return `${fields.map(([k, v]) => `${(`${k}:`).padEnd(width + 1)}  ${v ?? '-'}`).join('\n')}\n`;
 }

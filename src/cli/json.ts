@@ -1,8 +1,9 @@
 // The `--json` shapes (documented in docs/cli.md): camelCase, ISO-8601 UTC
 // instants, durations in milliseconds, weekdays as lowercase full names,
 // null for unset. Outside tests read these field names: add, never rename.
-import type { BuildRecord, Template, TemplateVersion, User, WorkspaceDetails, WorkspaceSummary } from '../ops/index.js';
+
 import type { Preview, PreviewEvent } from '../lifecycle/index.js';
+import type { BuildRecord, Template, TemplateVersion, User, WorkspaceDetails, WorkspaceSummary } from '../ops/index.js';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 

@@ -5,7 +5,6 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config.js';
 import { addGlobalOptions, currentContext } from './command.js';
-import { CliError, EXIT, firstLine, isUnreachable, type ExitCode } from './errors.js';
 import { engineCommands } from './commands/engine.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
@@ -13,6 +12,7 @@ import { reevaluateCommand } from './commands/reevaluate.js';
 import { templateCommand } from './commands/templates.js';
 import { userCommand } from './commands/users.js';
 import { workspaceCommand } from './commands/workspaces.js';
+import { CliError, EXIT, type ExitCode, firstLine, isUnreachable } from './errors.js';
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 

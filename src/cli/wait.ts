@@ -3,10 +3,10 @@
 // on), and gives up with exit 2 when no worker takes the work up within
 // --worker-timeout (a worker that picked it up may take as long as it needs).
 import type { WorkflowHandle } from '@temporalio/client';
-import { OpsError, type BuildRecord, type Ops } from '../ops/index.js';
+import { type BuildRecord, type Ops, OpsError } from '../ops/index.js';
 import type { CliContext } from './context.js';
 import { noWorker } from './context.js';
-import { CliError, unavailable } from './errors.js';
+import { unavailable } from './errors.js';
 import { sleep, withProgress } from './progress.js';
 
 export interface StartedBuild {

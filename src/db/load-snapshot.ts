@@ -1,8 +1,10 @@
 // Row <-> snapshot mapping: one read of a workspace with its owner, template,
 // latest build and job, shaped as the pure core's WorkspaceSnapshot plus the
 // ids and names that the I/O layers need.
-import type { Pool, PoolClient } from './pool.js';
+
+import type { QueryResultRow } from 'pg';
 import { deriveJobStatus, type Weekday, type WorkspaceSnapshot } from '../lifecycle/index.js';
+import type { Pool, PoolClient } from './pool.js';
 
 export interface LoadedWorkspace {
   snapshot: WorkspaceSnapshot;
@@ -87,8 +89,7 @@ export async function loadSnapshot(
   return toLoadedWorkspace(row);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function toLoadedWorkspace(r: any): LoadedWorkspace {
+function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
   return {
     snapshot: {
       workspace: {

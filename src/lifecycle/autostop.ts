@@ -1,6 +1,6 @@
 /** docs/rules.md#on-build-completion: the deadline and max deadline of a build that just succeeded. */
-import { nextAutostart } from './autostart.js';
-import { parseDailySchedule, parseWeeklySchedule, type DailySchedule } from './schedule.js';
+import { type NextAutostart, nextAutostart } from './autostart.js';
+import { type DailySchedule, parseDailySchedule, parseWeeklySchedule } from './schedule.js';
 import type { TemplatePolicy, WorkspaceState } from './snapshot.js';
 import { DAY, HOUR, MINUTE } from './time.js';
 import { cronNumberOf, type Weekday } from './weekday.js';
@@ -71,7 +71,7 @@ export function computeAutostop(input: AutostopInput): Autostop {
 /** `nextAutostart(C)` when it is allowed; a schedule that cannot autostart does not count. */
 function upcomingAutostart({ completedAt, workspace, template }: AutostopInput): number | null {
   if (workspace.autostartSchedule === null || !template.allowUserAutostart) return null;
-  let next;
+  let next: NextAutostart;
   try {
     next = nextAutostart(parseWeeklySchedule(workspace.autostartSchedule), completedAt, template.autostartAllowedDays);
   } catch {

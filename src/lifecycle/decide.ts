@@ -6,7 +6,7 @@ import { nextAllowedAutostart } from './autostart.js';
 import { formatDuration } from './duration.js';
 import { parseWeeklySchedule, type WeeklySchedule } from './schedule.js';
 import type { TemplatePolicy, Transition, WorkspaceSnapshot, WorkspaceState } from './snapshot.js';
-import { HOUR, MINUTE, iso, truncateToMinute } from './time.js';
+import { HOUR, iso, MINUTE, truncateToMinute } from './time.js';
 import { formatWeekdayList } from './weekday.js';
 
 export type Reason = 'autostart' | 'autostop' | 'dormancy' | 'autodelete';
@@ -104,7 +104,8 @@ export function autostartTiming(s: WorkspaceSnapshot, schedule: WeeklySchedule, 
   const afterBuild = nextAllowedAutostart(schedule, s.latestBuild.createdAt, days);
   const cached = s.workspace.nextStartAt;
   const nextStart = cached ?? nextAllowedAutostart(schedule, T, days);
-  return { due: nextStart > afterBuild ? nextStart : afterBuild, nextStart, afterBuild, cached: cached !== null };
+  const due = nextStart.getTime() >= afterBuild.getTime() ? nextStart : afterBuild;
+  return { due, nextStart, afterBuild, cached: cached !== null };
 }
 
 function isEligibleForAutostart(s: WorkspaceSnapshot, T: Date): Verdict {

@@ -1,8 +1,8 @@
 /** What will happen to a workspace and when: the CLI's `explain`. Pure, writes nothing. */
-import { autostartTiming, decide, type Decision, usableSchedule } from './decide.js';
+import { autostartTiming, type Decision, decide, usableSchedule } from './decide.js';
 import { formatDuration } from './duration.js';
 import type { WorkspaceSnapshot } from './snapshot.js';
-import { MINUTE, iso, truncateToMinute } from './time.js';
+import { iso, MINUTE, truncateToMinute } from './time.js';
 
 export interface PreviewEvent {
   at: Date;
@@ -27,7 +27,7 @@ const firstTickAtOrAfter = (instant: number) => new Date(Math.ceil(instant / MIN
 
 export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
   const T = truncateToMinute(at);
-  const { latestBuild: build, template } = snapshot;
+  const { latestBuild: build } = snapshot;
   const running = build.transition === 'start';
   const dormant = previewDormancy(snapshot);
   return {

@@ -4,7 +4,7 @@
  * fire instants are computed here too, with the DST policy of docs/rules.md#daylight-saving-time.
  */
 import { DAY, MINUTE } from './time.js';
-import { ALL_WEEKDAYS, cronNumberOf, weekdayFromCronNumber, type Weekday } from './weekday.js';
+import { ALL_WEEKDAYS, cronNumberOf, type Weekday, weekdayFromCronNumber } from './weekday.js';
 import { cronWeekdayOfDay, dayOffsets, instantOfWall, offsetOfInstant, resolveTimeZone } from './zoned-time.js';
 
 export class ScheduleError extends Error {

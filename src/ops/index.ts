@@ -6,31 +6,31 @@ import { TemplateOps } from './templates.js';
 import { UserOps } from './users.js';
 import { WorkspaceOps } from './workspaces.js';
 
-export { type OpsDeps, openDatabase, pingDatabase, type Pool } from './context.js';
+export { type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
 export { OpsError, type OpsErrorCode } from './errors.js';
-export type { DaysInput, DurationInput } from './validate.js';
-export { UserOps, USER_STATUSES, type CreateUserInput, type User } from './users.js';
 export {
-  TemplateOps,
   parseTemplateOptions,
   type Template,
+  TemplateOps,
   type TemplateOptionsInput,
   type TemplateUpdate,
   type TemplateVersion,
 } from './templates.js';
+export { type CreateUserInput, USER_STATUSES, type User, UserOps } from './users.js';
+export type { DaysInput, DurationInput } from './validate.js';
 export {
-  WorkspaceOps,
-  workspaceStatus,
   type AutostartResult,
   type BuildRecord,
   type BuildStarted,
   type CreateWorkspaceInput,
   type Explanation,
-  type Reevaluation,
   type JobRecord,
+  type Reevaluation,
   type WorkspaceDetails,
+  WorkspaceOps,
   type WorkspaceStatus,
   type WorkspaceSummary,
+  workspaceStatus,
 } from './workspaces.js';
 
 export class Ops {

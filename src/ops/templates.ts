@@ -2,6 +2,8 @@
 // docs/rules.md#entities with validation, versions and promotion. Changing the autodelete
 // setting moves dormant workspaces' deletion dates (docs/rules.md#other-changes); changing the
 // allowed days or autostart permission recomputes or unblocks next_start_at (docs/rules.md#the-next_start_at-cache).
+
+import type { PoolClient } from '../db/pool.js';
 import { databaseNow } from '../db/sql/complete-build.js';
 import {
   findTemplate,
@@ -12,15 +14,14 @@ import {
   lockScheduledWorkspaces,
   recomputeDeletingAt,
   setActiveVersion,
-  updateTemplatePolicy,
   type TemplateRow,
+  updateTemplatePolicy,
   type VersionRow,
 } from '../db/sql/templates.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
-import type { PoolClient } from '../db/pool.js';
 import { autostartCache, type TemplatePolicy } from '../lifecycle/index.js';
+import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { transaction, type OpsDeps } from './context.js';
 import * as v from './validate.js';
 
 export type Template = TemplateRow;

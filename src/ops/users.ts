@@ -1,7 +1,7 @@
 // Users: create, set status, set quiet hours (docs/rules.md#entities, docs/rules.md#daily-schedule).
-import { findUser, insertUser, listUsers, updateUser, type UserRow, type UserStatus } from '../db/sql/users.js';
-import { conflict, notFound } from './errors.js';
+import { findUser, insertUser, listUsers, type UserRow, type UserStatus, updateUser } from '../db/sql/users.js';
 import type { OpsDeps } from './context.js';
+import { conflict, notFound } from './errors.js';
 import * as v from './validate.js';
 
 export type User = UserRow;

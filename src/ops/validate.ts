@@ -2,8 +2,8 @@
 // throws an OpsError('invalid') whose message names the field and the rule.
 import {
   DAY,
-  MINUTE,
   formatDuration,
+  MINUTE,
   parseDailySchedule,
   parseDuration,
   parseWeekdayList,

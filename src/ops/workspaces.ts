@@ -4,19 +4,17 @@
 // lock; a build is committed with its pending job first and handed off to
 // provisioning (startBuild) after the commit.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { startBuild, buildWorkflowId } from '../builds/start-build.js';
+import { buildWorkflowId, startBuild } from '../builds/start-build.js';
 import { BuildActiveError, BuildRaceError, insertBuild, insertNextBuild } from '../db/insert-build.js';
-import { loadSnapshot, LOCKED, type LoadedWorkspace } from '../db/load-snapshot.js';
+import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
 import type { PoolClient } from '../db/pool.js';
 import { databaseNow } from '../db/sql/complete-build.js';
-import { markDormant } from '../engine/effects.js';
-import type { EvaluateResult } from '../engine/outcome.js';
-import { evaluateNow } from '../runtime/evaluate-client.js';
 import { findJob, markJobCanceled } from '../db/sql/provisioner-jobs.js';
 import { setSimulatedFailure } from '../db/sql/simulated-failure.js';
 import { findTemplate } from '../db/sql/templates.js';
 import { findUser } from '../db/sql/users.js';
 import {
+  type BuildRecord,
   buildByNumber,
   buildHistory,
   buildOfJob,
@@ -26,21 +24,23 @@ import {
   resolveWorkspaceId,
   setLatestBuildDeadline,
   updateWorkspaceFields,
-  type BuildRecord,
   type WorkspaceListRow,
 } from '../db/sql/workspaces.js';
+import { markDormant } from '../engine/effects.js';
+import type { EvaluateResult } from '../engine/outcome.js';
 import {
   activityBump,
   autostartCache,
   formatDuration,
   isJobActive,
-  MINUTE,
-  preview,
   type JobStatus,
+  MINUTE,
   type Preview,
+  preview,
   type Transition,
 } from '../lifecycle/index.js';
-import { transaction, type OpsDeps } from './context.js';
+import { evaluateNow } from '../runtime/evaluate-client.js';
+import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound, OpsError } from './errors.js';
 import * as v from './validate.js';
 

@@ -1,9 +1,10 @@
 // The only module that reads the environment. Every variable is documented in
 // the README's configuration table; bad values fail at start with their name.
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
+
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
 import { parseDuration } from '../lifecycle/index.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

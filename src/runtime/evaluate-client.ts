@@ -2,10 +2,10 @@
 // update-with-start (waits for the answer; the CLI's `reevaluate`), and the
 // `reevaluate` signal as signal-with-start (fire and forget). Both land on the
 // workspace's one workflow id, so they join an evaluation already running.
-import { WithStartWorkflowOperation, type Client, type WorkflowHandle } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { EvaluateResult } from '../engine/outcome.js';
 import type { EvaluateWorkspaceInput, evaluateWorkspace } from '../workflows/evaluate-workspace.js';
-import { evaluateNowUpdate, reevaluateSignal, workspaceWorkflowId, type ReevaluateRequest } from '../workflows/messages.js';
+import { evaluateNowUpdate, type ReevaluateRequest, reevaluateSignal, workspaceWorkflowId } from '../workflows/messages.js';
 import { WORKSPACE_ID } from '../workflows/search-attributes.js';
 
 function startOptions(taskQueue: string, workspaceId: string) {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 /** True when something already listens on host:port. */
 export function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -2,11 +2,11 @@
 // updated idempotently at every start of the service, and the helpers behind
 // the CLI's `schedule status|pause|resume`.
 import {
+  type Client,
   ScheduleAlreadyRunning,
+  type ScheduleDescription,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleDescription,
 } from '@temporalio/client';
 import type { TickInput } from '../workflows/tick.js';
 

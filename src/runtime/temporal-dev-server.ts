@@ -1,7 +1,7 @@
 // The Temporal CLI dev server used when TEMPORAL_ADDRESS is not set: persistent
 // SQLite file with WAL pragmas (about 3x the throughput of the defaults, notes
 // E9), the Web UI, and the project's search attributes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { truncateToMinute } from '../lifecycle/index.js';
 import { TICK_TIME } from '../workflows/search-attributes.js';
-import type { tick, TickInput } from '../workflows/tick.js';
+import type { TickInput, tick } from '../workflows/tick.js';
 
 export const manualTickWorkflowId = (at: Date) => `tick/manual/${truncateToMinute(at).toISOString()}/${randomUUID().slice(0, 8)}`;
 

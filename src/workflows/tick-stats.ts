@@ -64,7 +64,8 @@ export function record(stats: TickStats, o: EvaluationOutcome): void {
     case 'transition': {
       const key = `${o.transition}/${o.reason}`;
       stats.transitions[key] = (stats.transitions[key] ?? 0) + 1;
-      sample((stats.samples.transitions[key] ??= []), id);
+      stats.samples.transitions[key] ??= [];
+      sample(stats.samples.transitions[key], id);
       break;
     }
     case 'skipped':
@@ -96,5 +97,6 @@ export function recordError(stats: TickStats, workspaceId: string, message: stri
 
 export function recordSkip(stats: TickStats, workspaceId: string, reason: SkipReason): void {
   stats.skipped[reason] = (stats.skipped[reason] ?? 0) + 1;
-  sample((stats.samples.skipped[reason] ??= []), workspaceId);
+  stats.samples.skipped[reason] ??= [];
+  sample(stats.samples.skipped[reason], workspaceId);
 }

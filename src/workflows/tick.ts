@@ -6,9 +6,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ChildWorkflowFailure,
-  ParentClosePolicy,
   continueAsNew,
   log,
+  ParentClosePolicy,
   proxyLocalActivities,
   startChild,
   upsertSearchAttributes,

@@ -1,9 +1,9 @@
 // The benchmark harness must not rot: every scenario runs once at a tiny size
 // against the test run's services and yields every key outside tools read.
 // Timings and query plans mean nothing at this size and are not checked.
-import { inject, test, expect } from 'vitest';
+import { expect, inject, test } from 'vitest';
 import { TINY } from '../../bench/profile.js';
-import { REQUIRED_KEYS, at, mergeResults, toMarkdown } from '../../bench/report.js';
+import { at, mergeResults, REQUIRED_KEYS, toMarkdown } from '../../bench/report.js';
 import { runBench, SCENARIOS } from '../../bench/run.js';
 
 const silent = { update: () => {}, log: () => {}, done: () => {} };

@@ -2,7 +2,7 @@
 // (docs/benchmarks.md), even when it comes twice — a terminal's Ctrl-C can
 // reach the process once directly and once relayed by tsx — and even while
 // an engine worker is still starting.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +30,11 @@ function descendants(root: number): number[] {
   const queue = [root];
   while (queue.length) {
     const p = queue.shift()!;
-    for (const [pid, ppid] of all) if (ppid === p) found.push(pid), queue.push(pid);
+    for (const [pid, ppid] of all) {
+      if (ppid !== p) continue;
+      found.push(pid);
+      queue.push(pid);
+    }
   }
   return found;
 }

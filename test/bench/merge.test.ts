@@ -3,7 +3,7 @@
 // run (command, time, machine) measured it. Before measuredBy, a run of
 // `attributes` on another host relabelled the whole document with its CPU.
 import { expect, test } from 'vitest';
-import { mergeResults, toMarkdown, type Results } from '../../bench/report.js';
+import { mergeResults, type Results, toMarkdown } from '../../bench/report.js';
 
 const run = (command: string, startedAt: string, cpuModel: string, sections: Record<string, unknown>): Results => ({
   generatedAt: startedAt,

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginJob } from '../../src/builds/begin-job.js';
 import { startBuild } from '../../src/builds/start-build.js';
-import { commitBuild } from '../helpers/builds.js';
 import { inTransaction } from '../../src/db/pool.js';
 import { lockJob, markJobCanceled } from '../../src/db/sql/provisioner-jobs.js';
+import { commitBuild } from '../helpers/builds.js';
 import { PROJECT_ROOT } from '../helpers/processes.js';
-import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { type Harness, jobLog, seed, startHarness, waitUntil } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 const alive = (pid: number) => {

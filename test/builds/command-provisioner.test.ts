@@ -2,12 +2,12 @@
 // by real build workflows: the job on stdin and in the environment, output in
 // the job's log, exit 0 = success, else the last lines of stderr, killed after
 // the timeout.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/processes.js';
-import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { type Harness, jobLog, seed, startHarness, waitUntil } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildWorkflowId } from '../../src/builds/start-build.js';
-import { cleanEnv, PROJECT_ROOT, spawnEntry, type Spawned } from '../helpers/processes.js';
-import { jobLog, seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { cleanEnv, PROJECT_ROOT, type Spawned, spawnEntry } from '../helpers/processes.js';
+import { type Harness, jobLog, seed, startHarness, waitUntil } from './harness.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/builds/fixtures/provisioner-by-name.sh');
 

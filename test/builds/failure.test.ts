@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuild } from '../../src/builds/start-build.js';
 import { commitBuild } from '../helpers/builds.js';
-import { seed, startHarness, waitUntil, type Harness } from './harness.js';
+import { type Harness, seed, startHarness, waitUntil } from './harness.js';
 
 describe('a failing provisioner', () => {
   let h: Harness;

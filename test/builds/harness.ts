@@ -2,10 +2,10 @@
 // database, plus the operations module: what every build and ops test needs.
 import { randomUUID } from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
-import { startBackgroundTasks, type Background } from '../../src/builds/background.js';
+import { type Background, startBackgroundTasks } from '../../src/builds/background.js';
 import type { Provisioner } from '../../src/builds/provisioner.js';
-import { Ops } from '../../src/ops/index.js';
 import type { NotificationSink, OutgoingNotification } from '../../src/notifications/sinks.js';
+import { Ops } from '../../src/ops/index.js';
 import {
   loadNotificationConfig,
   loadProvisioningConfig,
@@ -15,7 +15,7 @@ import {
 import { createLogger } from '../../src/runtime/logger.js';
 import { createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { connectTestTemporal, workflowBundle, type TestTemporal } from '../helpers/temporal.js';
+import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
 
 export interface HarnessOptions {
   provisioning?: Partial<ProvisioningConfig>;

@@ -2,7 +2,7 @@
 // state change goes through the operations module and a real build workflow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../src/lifecycle/index.js';
-import { jobLog, seed, startHarness, type Harness } from './harness.js';
+import { type Harness, jobLog, seed, startHarness } from './harness.js';
 
 describe('workspace lifecycle with the simulated provisioner', () => {
   let h: Harness;

@@ -3,7 +3,7 @@
 // this file run in order and share one set of users, templates and workspaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTickSchedule } from '../../src/runtime/schedule.js';
-import { startCliHarness, TEST_TZ, type CliHarness, type CliResult } from './harness.js';
+import { type CliHarness, type CliResult, startCliHarness, TEST_TZ } from './harness.js';
 
 const HOUR = 3_600_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,10 +1,11 @@
 // Pure formatting and parsing of the CLI, in process (no spawning).
-import { describe, expect, it } from 'vitest';
+
 import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { CliError, EXIT } from '../../src/cli/errors.js';
 import { formatFields, formatInstant, formatRelative, formatTable } from '../../src/cli/format.js';
 import { parseBooleanArg, parseDaysArg, parseDurationArg, parseInstantArg, parseWorkspaceRef } from '../../src/cli/parse.js';
 import { describeFailure } from '../../src/cli/program.js';
-import { CliError, EXIT } from '../../src/cli/errors.js';
 import { withProgress } from '../../src/cli/progress.js';
 
 describe('formatInstant', () => {

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: `node bin/autobuild.mjs ...` in a child process,
 // pointed at a fresh database and the run's Temporal dev server through the
 // environment, with a real worker (in this process) on a task queue of its own.
-import { execFile, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +11,15 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cleanEnv, PROJECT_ROOT } from '../helpers/processes.js';
-import { connectTestTemporal, workflowBundle, type TestTemporal } from '../helpers/temporal.js';
+import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
 
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON. */
-  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read the CLI's JSON output field by field
+  json<T = any>(): T;
 }
 
 export interface CliHarness {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cleanEnv, PROJECT_ROOT } from '../helpers/processes.js';
-import { startCliHarness, type CliHarness } from './harness.js';
+import { type CliHarness, startCliHarness } from './harness.js';
 
 /** The fenced `sh` blocks of the "## Walkthrough" section, in order. */
 function walkthroughBlocks(): string[] {

@@ -1,10 +1,10 @@
 // The engine's pools read bigint milliseconds as numbers, without changing
 // how any other PostgreSQL client in the process reads them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { databaseUrl } from '../helpers/db.js';
-import { inject } from 'vitest';
 
 describe('createPool', () => {
   let pool: Pool;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../src/db/migrate.js';
-import { createWorker } from '../../src/worker.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { createWorker } from '../../src/worker.js';
 import { probe } from '../../src/workflows/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { connectTestTemporal, workflowBundle, type TestTemporal } from '../helpers/temporal.js';
+import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
 
 describe('the stack end to end', () => {
   let db: TestDatabase;

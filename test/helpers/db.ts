@@ -1,9 +1,9 @@
 // Each test file gets a fresh, migrated database in the run's PostgreSQL cluster.
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import pg from 'pg';
-import { createPool, type Pool } from '../../src/db/pool.js';
+import { inject } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
 
 export interface TestDatabase {
   name: string;

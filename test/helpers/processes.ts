@@ -1,5 +1,5 @@
 // Runs the project's entry points as a user would: a real child process.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startScriptNodeFlags } from '../../bench/lib/start-script.js';
 

@@ -18,7 +18,7 @@ export async function insertTemplate(pool: Pool, fields: Record<string, unknown>
     await client.query('BEGIN');
     const cols = Object.keys(fields);
     const t = await client.query(
-      `INSERT INTO templates (name${cols.map((c) => ', ' + c).join('')})
+      `INSERT INTO templates (name${cols.map((c) => `, ${c}`).join('')})
        VALUES ($1${cols.map((_, i) => `, $${i + 2}`).join('')}) RETURNING id`,
       [unique('t'), ...Object.values(fields)],
     );
@@ -40,7 +40,7 @@ export async function insertWorkspace(
 ): Promise<string> {
   const cols = Object.keys(fields);
   const { rows } = await pool.query(
-    `INSERT INTO workspaces (owner_id, template_id, name${cols.map((c) => ', ' + c).join('')})
+    `INSERT INTO workspaces (owner_id, template_id, name${cols.map((c) => `, ${c}`).join('')})
      VALUES ($1, $2, $3${cols.map((_, i) => `, $${i + 4}`).join('')}) RETURNING id`,
     [ownerId, templateId, unique('w'), ...Object.values(fields)],
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { inject } from 'vitest';
 import { WORKFLOW_BUNDLE_OPTIONS } from '../../src/workflow-bundle.js';
 
 /** A logger for the bundler and the tests' SDK runtimes that says nothing. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { activityBump, type ActivityBumpInput, type Weekday } from '../../src/lifecycle/index.js';
-import { H, MIN, at, defaultTemplate } from './fixtures.js';
+import { type ActivityBumpInput, activityBump, type Weekday } from '../../src/lifecycle/index.js';
+import { at, defaultTemplate, H, MIN } from './fixtures.js';
 
 interface Given {
   now?: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeAutostop, type AutostopInput, type Weekday } from '../../src/lifecycle/index.js';
-import { H, at, defaultTemplate } from './fixtures.js';
+import { type AutostopInput, computeAutostop, type Weekday } from '../../src/lifecycle/index.js';
+import { at, defaultTemplate, H } from './fixtures.js';
 
 function autostop(
   input: Partial<Omit<AutostopInput, 'template' | 'workspace'>> & {

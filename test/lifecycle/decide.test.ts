@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decide, autostartBlockReason, type Decision } from '../../src/lifecycle/index.js';
-import { D, H, MIN, at, plus, snapshot, type SnapshotOverrides } from './fixtures.js';
+import { autostartBlockReason, type Decision, decide } from '../../src/lifecycle/index.js';
+import { at, D, H, MIN, plus, type SnapshotOverrides, snapshot } from './fixtures.js';
 
 interface Case {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preview } from '../../src/lifecycle/index.js';
-import { D, H, MIN, at, snapshot } from './fixtures.js';
+import { at, D, H, MIN, snapshot } from './fixtures.js';
 
 const iso = (event: { at: Date } | null) => event?.at.toISOString() ?? null;
 

@@ -9,7 +9,7 @@ import { inTransaction } from '../../src/db/pool.js';
 import { insertNotification } from '../../src/notifications/outbox.js';
 import { logSink, webhookSink } from '../../src/notifications/sinks.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { seed, startHarness, waitUntil, type Harness } from '../builds/harness.js';
+import { type Harness, seed, startHarness, waitUntil } from '../builds/harness.js';
 
 interface Received {
   headers: IncomingHttpHeaders;

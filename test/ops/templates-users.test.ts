@@ -1,7 +1,7 @@
 // Users and templates through the operations module (docs/rules.md#entities, docs/rules.md#applying-a-decision-the-build-transaction version choice).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../src/lifecycle/index.js';
-import { startHarness, type Harness } from '../builds/harness.js';
+import { type Harness, startHarness } from '../builds/harness.js';
 
 describe('users and templates', () => {
   let h: Harness;

@@ -2,9 +2,9 @@
 // message that says what is wrong, and a refused request changes nothing in
 // the database (every table is compared before and after).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Ops, OpsError, type OpsErrorCode } from '../../src/ops/index.js';
+import { dumpTables, type Harness, startHarness, waitUntil } from '../builds/harness.js';
 import { commitBuild } from '../helpers/builds.js';
-import { OpsError, type Ops, type OpsErrorCode } from '../../src/ops/index.js';
-import { dumpTables, startHarness, waitUntil, type Harness } from '../builds/harness.js';
 
 interface Case {
   rule: string;

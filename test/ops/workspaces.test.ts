@@ -2,7 +2,7 @@
 // against the real database with real builds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR, MINUTE, nextAllowedAutostart, parseWeeklySchedule } from '../../src/lifecycle/index.js';
-import { dumpTables, seed, startHarness, type Harness } from '../builds/harness.js';
+import { dumpTables, type Harness, seed, startHarness } from '../builds/harness.js';
 
 const dbNow = async (h: Harness) => (await h.db.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
 

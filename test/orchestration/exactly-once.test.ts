@@ -1,8 +1,9 @@
 // docs/rules.md#concurrency-and-exactly-once: whatever runs twice or at once,
 // each decision makes at most one build, and the transaction's read under the
 // workspace's lock wins over the candidate query's.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvaluateActivities } from '../../src/activities/evaluate.js';
 import { insertNextBuild } from '../../src/db/insert-build.js';
 import { LOCKED, loadSnapshot } from '../../src/db/load-snapshot.js';
@@ -10,8 +11,8 @@ import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { ensureTickSchedule } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
-import { H, MIN, builds, createTemplate, createUser, createWorkspace, plus, type Template } from './fixtures.js';
-import { jobsSettled, quietLog, startEngine, type Engine, type RunningWorker } from './harness.js';
+import { builds, createTemplate, createUser, createWorkspace, H, MIN, plus, type Template } from './fixtures.js';
+import { type Engine, jobsSettled, quietLog, type RunningWorker, startEngine } from './harness.js';
 
 const T = new Date('2024-03-05T18:00:00Z');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { D, H, MIN, createTemplate, createUser, createWorkspace, plus, type Template } from './fixtures.js';
+import { createTemplate, createUser, createWorkspace, D, H, MIN, plus, type Template } from './fixtures.js';
 
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday
 

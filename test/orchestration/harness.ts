@@ -3,13 +3,13 @@
 // short duration. `activities` lets a test wrap an activity to inject a fault.
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type Activities } from '../../src/activities/index.js';
-import type { TickStats } from '../../src/workflows/tick-stats.js';
+import { type Activities, createActivities } from '../../src/activities/index.js';
 import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
+import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { connectTestTemporal, workflowBundle, type TestTemporal } from '../helpers/temporal.js';
+import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
 
 export const quietLog = createLogger({ level: 'error', format: 'json' });
 

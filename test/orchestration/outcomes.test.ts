@@ -6,8 +6,8 @@ import { buildWorkflowId } from '../../src/builds/start-build.js';
 import { findCandidates } from '../../src/db/sql/find-candidates.js';
 import { REASON, TICK_TIME, TRANSITION, WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
-import { D, H, MIN, builds, createTemplate, createUser, createWorkspace, plus, workspaceRow } from './fixtures.js';
-import { jobsSettled, startEngine, type Engine } from './harness.js';
+import { builds, createTemplate, createUser, createWorkspace, D, H, MIN, plus, workspaceRow } from './fixtures.js';
+import { type Engine, jobsSettled, startEngine } from './harness.js';
 
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday
 const ws: Record<string, string> = {};

@@ -1,11 +1,11 @@
 // Re-evaluating one workspace now: `evaluateNow` (update-with-start, answers
 // with the decision and the build) and the `reevaluate` signal (signal-with-start).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateNow, signalReevaluate } from '../../src/runtime/evaluate-client.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
+import { evaluateNow, signalReevaluate } from '../../src/runtime/evaluate-client.js';
 import { WORKSPACE_ID } from '../../src/workflows/search-attributes.js';
-import { D, H, MIN, builds, createTemplate, createUser, createWorkspace, plus, workspaceRow, type Template } from './fixtures.js';
-import { jobsSettled, startEngine, type Engine } from './harness.js';
+import { builds, createTemplate, createUser, createWorkspace, D, H, MIN, plus, type Template, workspaceRow } from './fixtures.js';
+import { type Engine, jobsSettled, startEngine } from './harness.js';
 
 describe('re-evaluation at the current minute', () => {
   let engine: Engine;

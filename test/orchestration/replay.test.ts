@@ -4,8 +4,8 @@
 // after an intentional change (docs/orchestration.md#replay-tests).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { prebuiltBundle } from '../../src/workflow-bundle.js';
 
 const DIR = fileURLToPath(new URL('../histories/', import.meta.url));

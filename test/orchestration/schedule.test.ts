@@ -1,8 +1,9 @@
 // The per-minute Temporal Schedule: created or updated idempotently; its runs
 // learn their minute from TemporalScheduledStartTime.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeTickSchedule,
   ensureTickSchedule,
@@ -13,7 +14,7 @@ import {
 } from '../../src/runtime/schedule.js';
 import { TICK_TIME } from '../../src/workflows/search-attributes.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
-import { startEngine, type Engine } from './harness.js';
+import { type Engine, startEngine } from './harness.js';
 
 describe('the tick schedule', () => {
   let engine: Engine;

@@ -1,12 +1,13 @@
 // `npm start` as a user runs it: the embedded defaults, an external database,
 // and every kind of bad configuration ending in one line and a non-zero exit.
-import { createServer, type Server } from 'node:net';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+
 import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, isPortInUse } from '../../src/runtime/ports.js';
 import { readRuntimeInfo } from '../../src/runtime/runtime-file.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
@@ -122,12 +123,17 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
   let held: Server;
   let heldPort: number; // something listens here
   let deadPort: number; // nothing listens here
+  let db: TestDatabase;
   beforeAll(async () => {
     heldPort = await freePort();
     deadPort = await freePort();
     held = createServer((socket) => socket.destroy()).listen(heldPort, '127.0.0.1');
+    db = await createTestDatabase();
   });
-  afterAll(() => new Promise<void>((r) => held.close(() => r())));
+  afterAll(async () => {
+    await new Promise<void>((r) => held.close(() => r()));
+    await db?.drop();
+  });
 
   const cases: Array<{ name: string; env: () => Record<string, string>; message: RegExp }> = [
     {
@@ -172,12 +178,6 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
       message: /^autobuild: AUTOBUILD_PG_PORT must be a port number between 1 and 65535, got "eighty"/,
     },
   ];
-
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => db?.drop());
 
   it.each(cases)('$name', async ({ env, message }) => {
     const dataDir = await tempDataDir();

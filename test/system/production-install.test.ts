@@ -3,12 +3,12 @@
 // `node dist/main.js` against an external PostgreSQL and Temporal. It serves
 // the engine's workflows and activities: a workspace's build runs to the end.
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ops } from '../../src/ops/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { cleanEnv, PROJECT_ROOT, spawnEntry } from '../helpers/processes.js';

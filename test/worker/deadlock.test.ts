@@ -2,15 +2,15 @@
 // (the 5 s isolateExecutionTimeout) fails that workflow's task, and the same
 // worker goes on serving everyone else (docs/orchestration.md#the-worker).
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, type Worker } from '@temporalio/worker';
-import { createWorker } from '../../src/worker.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
+import { createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { connectTestTemporal, QUIET_LOGGER, type TestTemporal } from '../helpers/temporal.js';
-import { H, MIN, createTemplate, createUser, createWorkspace, plus } from '../orchestration/fixtures.js';
+import { createTemplate, createUser, createWorkspace, H, MIN, plus } from '../orchestration/fixtures.js';
 import { quietLog } from '../orchestration/harness.js';
 
 /** The SDK's default isolateExecutionTimeout, which the worker keeps. */

@@ -2,8 +2,11 @@
 // commands that talk to Temporal themselves. `tick` goes through the same
 // workflow the service runs, so it needs a worker; `schedule` and `status`
 // talk to Temporal only.
-import { Command, Option } from 'commander';
+
 import type { Client } from '@temporalio/client';
+import { Command, Option } from 'commander';
+import { formatDuration } from '../../lifecycle/index.js';
+import { pingDatabase } from '../../ops/index.js';
 import {
   describeTickSchedule,
   pauseTickSchedule,
@@ -16,8 +19,6 @@ import type { TickStats } from '../../workflows/tick-stats.js';
 import { action, emit } from '../command.js';
 import type { CliContext, Temporal } from '../context.js';
 import { firstLine, unavailable } from '../errors.js';
-import { formatDuration } from '../../lifecycle/index.js';
-import { pingDatabase } from '../../ops/index.js';
 import { formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
 import { parseInstantArg, parsePositiveIntArg } from '../parse.js';
 import { waitForWorkflow } from '../wait.js';
@@ -80,7 +81,7 @@ export function formatTick(s: TickStats, workflowId: string, link: string | null
   ];
   for (const [key, ids] of Object.entries(s.samples.transitions)) lines.push(`  ${key}: ${ids.join(', ')}`);
   for (const e of s.samples.errors) lines.push(`  error on ${e.workspaceId}: ${e.message}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function scheduleCommand(): Command {
@@ -272,5 +273,5 @@ function formatHealth(h: Health): string {
       ).trimEnd(),
     );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

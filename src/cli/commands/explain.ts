@@ -59,5 +59,5 @@ export function formatPreview(p: Preview, now: Date): string {
       lines.push(`${''.padEnd(width)}rule: ${event.rule}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

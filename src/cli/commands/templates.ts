@@ -1,8 +1,8 @@
 // `autobuild template ...`: create and update with one flag per option of
 // docs/rules.md#templates, show, list, and versions (create, promote, list).
 import { Command, Option } from 'commander';
-import type { Template, TemplateOptionsInput } from '../../ops/index.js';
 import type { Weekday } from '../../lifecycle/index.js';
+import type { Template, TemplateOptionsInput } from '../../ops/index.js';
 import { action, emit, note } from '../command.js';
 import { formatDays, formatDurationOrOff, formatFields, formatInstant, formatTable } from '../format.js';
 import { templateJson, versionJson } from '../json.js';
@@ -110,7 +110,7 @@ export function templateCommand(): Command {
         emit(
           ctx,
           { ...templateJson(t), versions: versions.map(versionJson) },
-          () => formatTemplate(t) + `versions:      ${versions.map((v) => (v.active ? `${v.name} (active)` : v.name)).join(', ')}\n`,
+          () => `${formatTemplate(t)}versions:      ${versions.map((v) => (v.active ? `${v.name} (active)` : v.name)).join(', ')}\n`,
         );
       }),
     );

@@ -2,8 +2,8 @@
 // TTL, extend, activity, dormancy and cancel. Commands that create a build
 // wait for its job and print the outcome unless --no-wait.
 import { Argument, Command, Option } from 'commander';
-import type { BuildRecord, Ops, WorkspaceDetails } from '../../ops/index.js';
 import { formatDuration } from '../../lifecycle/index.js';
+import type { BuildRecord, Ops, WorkspaceDetails } from '../../ops/index.js';
 import { action, emit, note } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -268,7 +268,7 @@ function formatBuildOutcome(workspace: string, b: BuildRecord, waited: boolean):
     );
     if (b.maxDeadline) lines.push(`max deadline: ${formatInstant(b.maxDeadline)}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function formatWorkspace(w: WorkspaceDetails): string {

@@ -1,9 +1,11 @@
 // The provisioner job's own statements: what a provisioner is given, and the
 // job's state changes. Callers that change a job hold its workspace row lock
 // first (the same order as every build transaction), then the job's.
-import type { Pool, PoolClient } from '../pool.js';
+
+import type { QueryResultRow } from 'pg';
 import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
 import type { BuildReason } from '../insert-build.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 export interface JobRow {
   id: string;
@@ -18,7 +20,7 @@ export interface JobRow {
 
 const JOB_COLUMNS = `j.id, b.workspace_id, b.id AS build_id, j.started_at, j.completed_at, j.canceled_at, j.error`;
 
-function toJobRow(r: Record<string, any>): JobRow {
+function toJobRow(r: QueryResultRow): JobRow {
   return {
     id: r.id,
     workspaceId: r.workspace_id,
@@ -125,8 +127,7 @@ const PROVISION_JOB_SQL = `
     JOIN template_versions v ON v.id = b.template_version_id
    WHERE b.job_id = $1`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function toProvisionJobRow(r: any): ProvisionJobRow {
+function toProvisionJobRow(r: QueryResultRow): ProvisionJobRow {
   return {
     jobId: r.job_id,
     buildId: r.build_id,

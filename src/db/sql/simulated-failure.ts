@@ -1,6 +1,7 @@
 // The simulated provisioner's per-workspace failure switch (migration 002).
-import type { Pool, PoolClient } from '../pool.js';
+
 import type { Transition } from '../../lifecycle/index.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 /** The failure message when builds of this transition are set to fail, else null. */
 export async function simulatedFailureFor(db: Pool | PoolClient, workspaceId: string, transition: Transition): Promise<string | null> {

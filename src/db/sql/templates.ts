@@ -1,7 +1,9 @@
 // Templates and their versions (docs/rules.md#entities), for the operations module.
 // Durations are milliseconds, as in the table.
-import type { Pool, PoolClient } from '../pool.js';
+
+import type { QueryResultRow } from 'pg';
 import type { TemplatePolicy, Weekday } from '../../lifecycle/index.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 export interface TemplateRow {
   id: string;
@@ -42,7 +44,7 @@ const SELECT = `
          ${POLICY_KEYS.map((k) => `t.${POLICY_COLUMNS[k]}`).join(', ')}
     FROM templates t JOIN template_versions v ON v.id = t.active_version_id`;
 
-function toTemplate(r: Record<string, any>): TemplateRow {
+function toTemplate(r: QueryResultRow): TemplateRow {
   const policy = Object.fromEntries(POLICY_KEYS.map((k) => [k, r[POLICY_COLUMNS[k]]])) as unknown as TemplatePolicy;
   policy.autostartAllowedDays = r.autostart_allowed_days as Weekday[];
   policy.autostopRequirementDays = r.autostop_requirement_days as Weekday[];

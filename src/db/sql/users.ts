@@ -1,4 +1,5 @@
 // Users (docs/rules.md#entities), for the operations module.
+import type { QueryResultRow } from 'pg';
 import type { Pool, PoolClient } from '../pool.js';
 
 export type UserStatus = 'active' | 'suspended' | 'dormant';
@@ -13,7 +14,7 @@ export interface UserRow {
 
 const COLUMNS = 'id, username, status, quiet_hours_schedule, created_at';
 
-const toUser = (r: Record<string, any>): UserRow => ({
+const toUser = (r: QueryResultRow): UserRow => ({
   id: r.id,
   username: r.username,
   status: r.status,

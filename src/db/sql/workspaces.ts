@@ -1,9 +1,11 @@
 // Workspaces and their build history, for the operations module. Changes to
 // one workspace run in a transaction that holds its row lock (loadSnapshot
 // with lock 'wait'), the same lock the tick and build completion take.
-import type { Pool, PoolClient } from '../pool.js';
+
+import type { QueryResultRow } from 'pg';
 import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
 import type { BuildReason } from '../insert-build.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 export async function insertWorkspace(
   client: PoolClient,
@@ -161,7 +163,7 @@ const BUILD_SELECT = `
     JOIN users u ON u.id = b.initiator_id
     JOIN template_versions v ON v.id = b.template_version_id`;
 
-function toBuild(r: Record<string, any>): BuildRecord {
+function toBuild(r: QueryResultRow): BuildRecord {
   return {
     id: r.id,
     workspaceId: r.workspace_id,
