@@ -15,7 +15,7 @@ import type { Client } from '@temporalio/client';
 import { startBuild } from '../builds/start-build.js';
 import { BuildActiveError, BuildRaceError, type InsertedBuild, insertNextBuild } from '../db/insert-build.js';
 import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
-import type { Pool, PoolClient } from '../db/pool.js';
+import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { recordEvaluation } from '../db/sql/record-evaluation.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
@@ -57,7 +57,7 @@ export async function evaluateWorkspace(deps: EngineDeps, input: EvaluateInput):
   for (let attempt = 1; ; attempt++) {
     let outcome: EvaluationOutcome;
     try {
-      outcome = await inRepeatableRead(deps.pool, (client) => transact(client, input, T));
+      outcome = await inTransaction(deps.pool, (client) => transact(client, input, T), 'REPEATABLE READ');
     } catch (err) {
       const code = (err as { code?: string }).code;
       // Another transaction changed the row between our snapshot and our lock: read again.
@@ -166,21 +166,6 @@ function decideOrFail(loaded: LoadedWorkspace, T: Date): Decision {
     return decide(loaded.snapshot, T);
   } catch (err) {
     throw new InvalidDataError(`cannot decide: ${(err as Error).message}`);
-  }
-}
-
-async function inRepeatableRead<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
   }
 }
 

@@ -57,7 +57,7 @@ export async function tick(input: TickInput = {}): Promise<TickStats> {
   stats.candidates += page.length;
   // A sliding window: at most batchSize children in flight, and each one that
   // ends makes room for the next at once, so a slow child holds one slot, not
-  // the whole batch (docs/benchmarks.md#the-tick-s-window: about 100 in flight is the fastest).
+  // the whole batch (docs/benchmarks.md#the-ticks-window: about 100 in flight is the fastest).
   let next = 0;
   const lane = async () => {
     while (next < page.length) {

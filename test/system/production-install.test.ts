@@ -56,9 +56,11 @@ describe('a production install', () => {
       await ops.templates.create({ name: 'dev' });
       const created = await ops.workspaces.create({ owner: 'alice', template: 'dev', name: 'box' });
       expect((await ops.waitForBuild(created.jobId, 30_000)).job.status).toBe('succeeded');
-    } finally {
-      main.child.kill('SIGINT');
+    } catch (err) {
+      main.child.kill('SIGKILL'); // never leave a worker behind a failed test
+      throw err;
     }
+    main.child.kill('SIGINT');
     expect(await main.exited).toBe(0);
     expect(main.output()).toMatch(/worker stopped/);
   }, 120_000);
