@@ -12,7 +12,7 @@ import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 
 export { buildWorkflowId } from '../../src/builds/start-build.js';
-export { FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
+export { candidateQueryValues, FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
 export type { TickStats };
 export { describeTickSchedule };
 

@@ -3,7 +3,7 @@
 import type { Pool } from '../../src/db/pool.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
 import type { BenchContext, BenchDatabase } from '../lib/context.js';
-import { FIND_CANDIDATES_SQL, findCandidates } from '../lib/engine.js';
+import { candidateQueryValues, FIND_CANDIDATES_SQL, findCandidates } from '../lib/engine.js';
 import { percentile } from '../lib/stats.js';
 import { seed } from '../seed.js';
 
@@ -39,7 +39,10 @@ export interface Plan {
 }
 
 export async function explainCandidateQuery(pool: Pool, at: Date): Promise<Plan> {
-  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${FIND_CANDIDATES_SQL}`, [at, null, TICK_PAGE]);
+  const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN (ANALYZE, BUFFERS) ${FIND_CANDIDATES_SQL}`,
+    candidateQueryValues({ at, limit: TICK_PAGE }),
+  );
   const text = rows.map((r) => r['QUERY PLAN']).join('\n');
   const seqScans = [...text.matchAll(/Seq Scan on (workspaces|workspace_builds|provisioner_jobs)\b[^\n]*/g)].map((m) => m[0].trim());
   const exec = /Execution Time: ([\d.]+) ms/.exec(text);

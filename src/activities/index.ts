@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
       provisioning,
       provisioner: deps.provisioner ?? createProvisioner(provisioning, deps.pool),
     }),
-    ...createTickActivities(deps.pool),
+    ...createTickActivities(deps.pool, deps.log),
     ...createEvaluateActivities(deps),
   };
 }

@@ -61,13 +61,22 @@ export function formatDays(days: readonly Weekday[]): string {
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+  const widths = columnWidths(headers, rows);
+  return `${[tableLine(headers, widths), ...rows.map((r) => tableLine(r, widths))].join('\n')}\n`;
+}
+
+/** The width of each column: its widest cell (a loop, not a spread: lists can be long). */
+export function columnWidths(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): number[] {
+  const widths = headers.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length);
+  return widths;
+}
+
+export function tableLine(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
 }
 
 /** `key   value` lines, keys aligned; a null value prints `-`. */

@@ -15,8 +15,9 @@ const PART = /(\d+(?:\.\d+)?)(ms|d|h|m|s)/y;
  */
 export function parseDuration(text: string): number {
   const input = text.trim();
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   const invalid = () =>
-    new RangeError(`invalid duration "${text}": use a number with a unit (d, h, m, s, ms), e.g. 8h, 30m, 1h30m, 7d, or 0`);
+    new RangeError(`invalid duration "${shown}": use a number with a unit (d, h, m, s, ms), e.g. 8h, 30m, 1h30m, 7d, or 0`);
   if (input === '0') return 0;
   if (input === '') throw invalid();
   let total = 0;
@@ -27,7 +28,10 @@ export function parseDuration(text: string): number {
     const unit = UNITS.find(([name]) => name === match[2])!;
     total += Number(match[1]) * unit[1];
   }
-  return Math.round(total);
+  const ms = Math.round(total);
+  // A string of hundreds of digits is Infinity, or a number that millisecond arithmetic cannot hold.
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`invalid duration "${shown}": too long`);
+  return ms;
 }
 
 /** The inverse of `parseDuration`: `0`, `1h30m`, `7d`, `1m30s`. */

@@ -10,6 +10,7 @@ export {
   DEFAULT_QUIET_HOURS_SCHEDULE,
   effectiveTtlMs,
 } from './autostop.js';
+export { BOUNDS } from './bounds.js';
 export { templateVersionForBuild, type VersionSource } from './builds.js';
 export {
   type AutostartTiming,

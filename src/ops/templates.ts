@@ -22,6 +22,7 @@ import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { autostartCache, type TemplatePolicy } from '../lifecycle/index.js';
 import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound } from './errors.js';
+import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
 import * as v from './validate.js';
 
 export type Template = TemplateRow;
@@ -75,10 +76,10 @@ export function parseTemplateOptions(input: TemplateOptionsInput): Partial<Templ
   const p: Partial<TemplatePolicy> = {};
   const has = <K extends keyof TemplateOptionsInput>(k: K) => input[k] !== undefined;
   if (has('defaultTtl')) {
-    const ms = v.durationMs('default TTL', input.defaultTtl!);
+    const ms = v.policyMs('default TTL', input.defaultTtl!);
     p.defaultTtlMs = ms === 0 ? 0 : v.ttlMs('default TTL', ms);
   }
-  if (has('activityBump')) p.activityBumpMs = v.durationMs('activity bump', input.activityBump!);
+  if (has('activityBump')) p.activityBumpMs = v.policyMs('activity bump', input.activityBump!);
   if (has('allowUserAutostart')) p.allowUserAutostart = v.boolean('allow user autostart', input.allowUserAutostart);
   if (has('allowUserAutostop')) p.allowUserAutostop = v.boolean('allow user autostop', input.allowUserAutostop);
   if (has('autostartAllowedDays')) p.autostartAllowedDays = v.weekdays('autostart allowed days', input.autostartAllowedDays!);
@@ -91,7 +92,7 @@ export function parseTemplateOptions(input: TemplateOptionsInput): Partial<Templ
   if (has('autostopRequirementWeeks')) {
     p.autostopRequirementWeeks = v.integerBetween('autostop requirement weeks', input.autostopRequirementWeeks, 1, 16);
   }
-  if (has('autostopNotifyBefore')) p.autostopNotifyBeforeMs = v.durationMs('autostop notify before', input.autostopNotifyBefore!);
+  if (has('autostopNotifyBefore')) p.autostopNotifyBeforeMs = v.policyMs('autostop notify before', input.autostopNotifyBefore!);
   if (has('requireActiveVersion')) p.requireActiveVersion = v.boolean('require active version', input.requireActiveVersion);
   return p;
 }
@@ -115,8 +116,11 @@ export class TemplateOps {
     return template;
   }
 
-  list(): Promise<Template[]> {
-    return listTemplates(this.deps.pool);
+  /** A page of templates, by name. */
+  async list(page: PageRequest = {}): Promise<Page<Template>> {
+    const { limit, after } = pageQuery(page, 1);
+    const rows = await listTemplates(this.deps.pool, { after: after?.[0] ?? null, limit: limit + 1 });
+    return toPage(rows, limit, (t) => [t.name]);
   }
 
   async update(ref: string, options: TemplateOptionsInput): Promise<TemplateUpdate> {
@@ -173,7 +177,7 @@ export class TemplateOps {
 }
 
 async function lockTemplate(c: PoolClient, ref: string): Promise<Template> {
-  const template = await findTemplate(c, ref, { lock: true });
+  const template = await findTemplate(c, ref, { lock: 'update' });
   if (template === null) throw notFound(`no template ${ref}`);
   return template;
 }

@@ -2,6 +2,7 @@
 import { findUser, insertUser, listUsers, type UserRow, type UserStatus, updateUser } from '../db/sql/users.js';
 import type { OpsDeps } from './context.js';
 import { conflict, notFound } from './errors.js';
+import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
 import * as v from './validate.js';
 
 export type User = UserRow;
@@ -33,8 +34,11 @@ export class UserOps {
     return user;
   }
 
-  list(): Promise<User[]> {
-    return listUsers(this.deps.pool);
+  /** A page of users, by username. */
+  async list(page: PageRequest = {}): Promise<Page<User>> {
+    const { limit, after } = pageQuery(page, 1);
+    const rows = await listUsers(this.deps.pool, { after: after?.[0] ?? null, limit: limit + 1 });
+    return toPage(rows, limit, (u) => [u.username]);
   }
 
   async setStatus(ref: string, status: UserStatus): Promise<User> {

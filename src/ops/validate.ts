@@ -1,7 +1,6 @@
 // Input parsing for operations: each function returns the clean value or
 // throws an OpsError('invalid') whose message names the field and the rule.
 import {
-  DAY,
   formatDuration,
   MINUTE,
   parseDailySchedule,
@@ -12,23 +11,30 @@ import {
 } from '../lifecycle/index.js';
 import { invalid } from './errors.js';
 
+export { BOUNDS } from '../lifecycle/index.js';
+
+import { BOUNDS } from '../lifecycle/index.js';
+
 /** A duration as text (`8h`, `30m`, `1h30m`, `0`) or as milliseconds. */
 export type DurationInput = string | number;
 /** Days as text (`mon-fri`, `sat,sun`, `all`, `none`) or as a list of day names. */
 export type DaysInput = string | readonly string[];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function name(field: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value)) {
     throw invalid(
-      `invalid ${field} ${JSON.stringify(value)}: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      `invalid ${field} ${JSON.stringify(typeof value === 'string' ? value.slice(0, 80) : value)}: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
     );
   }
+  // References take a name or an id: a name shaped like an id could stand for another's.
+  if (UUID.test(value)) throw invalid(`invalid ${field} ${JSON.stringify(value)}: a name must not have the shape of an id (a UUID)`);
   return value;
 }
 
-export function durationMs(field: string, value: DurationInput): number {
+export function durationMs(field: string, value: DurationInput, maxMs: number): number {
   let ms: number;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || !Number.isInteger(value))
@@ -44,23 +50,26 @@ export function durationMs(field: string, value: DurationInput): number {
     throw invalid(`invalid ${field}: expected a duration such as 8h or 30m`);
   }
   if (ms < 0) throw invalid(`invalid ${field}: must not be negative`);
+  if (ms > maxMs) throw invalid(`invalid ${field} ${formatDuration(ms)}: at most ${formatDuration(maxMs)}`);
   return ms;
+}
+
+/** A template policy duration: 0 (off) up to a year. */
+export function policyMs(field: string, value: DurationInput): number {
+  return durationMs(field, value, BOUNDS.policyMaxMs);
 }
 
 /** 0 (off), or at least a minute: rules are checked once a minute. */
 export function offOrAtLeastMinute(field: string, value: DurationInput): number {
-  const ms = durationMs(field, value);
+  const ms = policyMs(field, value);
   if (ms > 0 && ms < MINUTE) throw invalid(`invalid ${field} ${formatDuration(ms)}: use 0 (off) or at least 1m`);
   return ms;
 }
 
-export const TTL_MIN_MS = MINUTE;
-export const TTL_MAX_MS = 30 * DAY;
-
 /** docs/rules.md#other-changes: a TTL is between 1 minute and 30 days. */
 export function ttlMs(field: string, value: DurationInput): number {
-  const ms = durationMs(field, value);
-  if (ms < TTL_MIN_MS || ms > TTL_MAX_MS) {
+  const ms = durationMs(field, value, Number.MAX_SAFE_INTEGER);
+  if (ms < BOUNDS.ttlMinMs || ms > BOUNDS.ttlMaxMs) {
     throw invalid(`invalid ${field} ${formatDuration(ms)}: must be between 1m and 30d`);
   }
   return ms;
@@ -76,24 +85,36 @@ export function weekdays(field: string, value: DaysInput): Weekday[] {
   }
 }
 
+/** A valid weekly schedule, as it is stored: its fields separated by single spaces. */
 export function weeklySchedule(field: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 30 8 * * mon-fri"`);
+  const spec = normalizedSchedule(field, value);
   try {
-    parseWeeklySchedule(value);
+    parseWeeklySchedule(spec);
   } catch (err) {
     throw invalid(`invalid ${field}: ${(err as Error).message}`);
   }
-  return value;
+  return spec;
 }
 
+/** A valid daily (quiet hours) schedule, as it is stored: its fields separated by single spaces. */
 export function dailySchedule(field: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 0 23 * * *"`);
+  const spec = normalizedSchedule(field, value);
   try {
-    parseDailySchedule(value);
+    parseDailySchedule(spec);
   } catch (err) {
     throw invalid(`invalid ${field}: ${(err as Error).message}`);
   }
-  return value;
+  return spec;
+}
+
+/** Bounded, and one line: a schedule is stored (and quoted in messages) in its normal form. */
+function normalizedSchedule(field: string, value: string): string {
+  if (value.length > BOUNDS.scheduleMaxLength) {
+    throw invalid(`invalid ${field}: a schedule has at most ${BOUNDS.scheduleMaxLength} characters (got ${value.length})`);
+  }
+  return value.trim().split(/\s+/).join(' ');
 }
 
 export function oneOf<const T extends readonly string[]>(field: string, value: unknown, allowed: T): T[number] {

@@ -42,6 +42,7 @@ import {
 import { evaluateNow } from '../runtime/evaluate-client.js';
 import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound, OpsError } from './errors.js';
+import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
 import * as v from './validate.js';
 
 export type { BuildRecord, JobRecord } from '../db/sql/workspaces.js';
@@ -154,12 +155,13 @@ export class WorkspaceOps {
     const automaticUpdates =
       input.automaticUpdates === undefined ? 'never' : v.oneOf('automatic updates', input.automaticUpdates, ['always', 'never'] as const);
     const started = await transaction(this.deps, async (c) => {
-      const owner = await findUser(c, input.owner);
+      // Shared locks: a suspension or a policy change committing meanwhile is seen, not overtaken.
+      const owner = await findUser(c, input.owner, { lock: 'share' });
       if (owner === null) throw notFound(`no user ${input.owner}`);
       if (owner.status === 'suspended') throw conflict(`user ${owner.username} is suspended`);
       const initiator = input.initiator === undefined ? owner : await findUser(c, input.initiator);
       if (initiator === null) throw notFound(`no user ${input.initiator}`);
-      const template = await findTemplate(c, input.template);
+      const template = await findTemplate(c, input.template, { lock: 'share' });
       if (template === null) throw notFound(`no template ${input.template}`);
       const policy = template.policy;
       if (schedule !== null && !policy.allowUserAutostart) throw invalid(`template ${template.name} does not allow autostart`);
@@ -277,7 +279,7 @@ export class WorkspaceOps {
 
   /** docs/rules.md#other-changes: the running build's deadline becomes now + `by` (at least 30 min, at most the max deadline). */
   async extend(ref: string, by: v.DurationInput): Promise<{ deadline: Date }> {
-    const ms = v.durationMs('extension', by);
+    const ms = v.durationMs('extension', by, v.BOUNDS.extendMaxMs);
     if (ms < EXTEND_MIN_MS - EXTEND_SLACK_MS) {
       throw invalid(`invalid extension ${formatDuration(ms)}: the new deadline must be at least 30m from now`);
     }
@@ -410,7 +412,12 @@ export class WorkspaceOps {
     return { ...result, workspaceId: id, build };
   }
 
-  async list(filter: { owner?: string; template?: string; includeDeleted?: boolean } = {}): Promise<WorkspaceSummary[]> {
+  /** A page of workspaces, by owner and name. */
+  async list(
+    filter: { owner?: string; template?: string; includeDeleted?: boolean } = {},
+    page: PageRequest = {},
+  ): Promise<Page<WorkspaceSummary>> {
+    const { limit, after } = pageQuery(page, 3);
     let ownerId: string | undefined;
     let templateId: string | undefined;
     if (filter.owner !== undefined) {
@@ -423,8 +430,13 @@ export class WorkspaceOps {
       if (template === null) throw notFound(`no template ${filter.template}`);
       templateId = template.id;
     }
-    const rows = await listWorkspaces(this.deps.pool, { ownerId, templateId, includeDeleted: filter.includeDeleted ?? false });
-    return rows.map((r) => ({ ...r, status: workspaceStatus(r.transition, r.jobStatus, r.deleted) }));
+    const rows = await listWorkspaces(
+      this.deps.pool,
+      { ownerId, templateId, includeDeleted: filter.includeDeleted ?? false },
+      { after, limit: limit + 1 },
+    );
+    const summaries = rows.map((r) => ({ ...r, status: workspaceStatus(r.transition, r.jobStatus, r.deleted) }));
+    return toPage(summaries, limit, (w) => [w.owner, w.name, w.id]);
   }
 
   /** Builds, newest first, each with its job (and the workflow that decided it, for autobuilds). */

@@ -4,6 +4,8 @@
 import type { EvaluationOutcome, SkipReason } from '../engine/outcome.js';
 
 export const SAMPLE_CAP = 100;
+/** Characters kept of each sampled error message: the statistics are carried across continue-as-new. */
+export const MESSAGE_CAP = 500;
 
 export interface TickError {
   workspaceId: string;
@@ -92,7 +94,9 @@ export function record(stats: TickStats, o: EvaluationOutcome): void {
 
 export function recordError(stats: TickStats, workspaceId: string, message: string): void {
   stats.errors++;
-  if (stats.samples.errors.length < SAMPLE_CAP) stats.samples.errors.push({ workspaceId, message });
+  if (stats.samples.errors.length < SAMPLE_CAP) {
+    stats.samples.errors.push({ workspaceId, message: message.length > MESSAGE_CAP ? `${message.slice(0, MESSAGE_CAP)}…` : message });
+  }
 }
 
 export function recordSkip(stats: TickStats, workspaceId: string, reason: SkipReason): void {

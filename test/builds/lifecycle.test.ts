@@ -53,8 +53,8 @@ describe('workspace lifecycle with the simulated provisioner', () => {
     expect(deleted.job.status).toBe('succeeded');
     ws = await h.ops.workspaces.get('alice/box');
     expect(ws).toMatchObject({ deleted: true, status: 'deleted', upcoming: null });
-    expect(await h.ops.workspaces.list()).toEqual([]);
-    expect((await h.ops.workspaces.list({ includeDeleted: true })).map((w) => w.status)).toEqual(['deleted']);
+    expect(await h.ops.workspaces.list()).toEqual({ items: [], nextCursor: null });
+    expect((await h.ops.workspaces.list({ includeDeleted: true })).items.map((w) => w.status)).toEqual(['deleted']);
     expect((await h.ops.workspaces.history(ws.id)).map((b) => `${b.buildNumber}:${b.transition}:${b.job.status}`)).toEqual([
       '4:delete:succeeded',
       '3:start:succeeded',

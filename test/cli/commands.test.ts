@@ -275,10 +275,15 @@ describe('explain, history, tick, reevaluate', () => {
     expectRefused(await h.cli(['explain', 'alice/dev', '--at', '2099-01-01T00:00:00']), /ISO-8601 time with an offset/);
   });
 
-  it('tick --at runs the tick workflow and prints its statistics', async () => {
+  it('tick --at runs the tick workflow and prints its statistics; a future minute needs --allow-future', async () => {
     await h.cli(['workspace', 'stop', 'alice/dev']);
     const { nextAutostart } = (await h.cli(['explain', 'alice/dev', '--json'])).json();
-    const r = await h.cli(['tick', '--at', nextAutostart.at, '--json']);
+    // A typo's year deletes and stamps as of then: refused, and nothing ran.
+    expectRefused(
+      await h.cli(['tick', '--at', '2062-03-02T08:30:00Z']),
+      /refusing a tick at 2062-03-02T08:30:00\.000Z: it is after the database clock .* plus one minute.*\(--allow-future\)/,
+    );
+    const r = await h.cli(['tick', '--at', nextAutostart.at, '--allow-future', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const stats = r.json();
     expect(stats).toMatchObject({

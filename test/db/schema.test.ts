@@ -1,7 +1,11 @@
 // The schema enforces docs/rules.md#entities by itself, and migrations are safe to repeat.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
+import { BOUNDS, DAY } from '../../src/lifecycle/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { insertTemplate, insertUser, insertWorkspace } from '../helpers/rows.js';
 
@@ -17,6 +21,52 @@ describe('migrations', () => {
       await Promise.all(others.map((p) => p.end()));
     } finally {
       await db.drop();
+    }
+  });
+});
+
+describe('migration 004: the bounds of every duration', () => {
+  const policyColumns = [
+    'activity_bump_ms',
+    'failure_ttl_ms',
+    'time_til_dormant_ms',
+    'time_til_dormant_autodelete_ms',
+    'autostop_notify_before_ms',
+  ];
+
+  it("the database's bounds are the operations module's (BOUNDS), and it refuses a value beyond them", async () => {
+    const db = await createTestDatabase();
+    try {
+      const { rows } = await db.pool.query<{ def: string }>(
+        `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'templates'::regclass AND conname LIKE '%_bound'`,
+      );
+      const defs = rows.map((r) => r.def).join('\n');
+      for (const column of policyColumns) expect(defs).toContain(`(${column} <= '${BOUNDS.policyMaxMs}'::bigint)`);
+      expect(defs).toContain(`default_ttl_ms >= ${BOUNDS.ttlMinMs}`);
+      expect(defs).toContain(`default_ttl_ms <= '${BOUNDS.ttlMaxMs}'::bigint`);
+      await expect(insertTemplate(db.pool, { time_til_dormant_ms: 2_500_000 * DAY })).rejects.toThrow(/templates_time_til_dormant_bound/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('brings a value stored before the bounds (which never worked) to its bound, and schedules to their normal form', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const dir = await mkdtemp(join(tmpdir(), 'autobuild-migrations-'));
+    try {
+      for (const m of (await loadMigrations()).filter((x) => x.version <= 3)) await writeFile(join(dir, `${m.name}.sql`), m.sql);
+      await migrate(db.pool, { dir });
+      const user = await insertUser(db.pool);
+      const t = await insertTemplate(db.pool, { time_til_dormant_ms: 2_500_000 * DAY, default_ttl_ms: 90 * DAY });
+      const ws = await insertWorkspace(db.pool, user, t.id, { autostart_schedule: '  0  9 * * 1-5 ' });
+      await migrate(db.pool);
+      const { rows } = await db.pool.query('SELECT time_til_dormant_ms, default_ttl_ms FROM templates WHERE id = $1', [t.id]);
+      expect(rows[0]).toEqual({ time_til_dormant_ms: BOUNDS.policyMaxMs, default_ttl_ms: BOUNDS.ttlMaxMs });
+      const w = await db.pool.query('SELECT autostart_schedule FROM workspaces WHERE id = $1', [ws]);
+      expect(w.rows[0].autostart_schedule).toBe('0 9 * * 1-5');
+    } finally {
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

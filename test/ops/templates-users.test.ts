@@ -20,7 +20,27 @@ describe('users and templates', () => {
       'CRON_TZ=Asia/Tokyo 30 22 * * *',
     );
     expect((await h.ops.users.setQuietHours('carol', null)).quietHoursSchedule).toBeNull();
-    expect((await h.ops.users.list()).map((x) => x.username)).toEqual(['carol']);
+    expect((await h.ops.users.list()).items.map((x) => x.username)).toEqual(['carol']);
+  });
+
+  it('lists come a page at a time, in order, each page resuming after the last', async () => {
+    for (const name of ['p5', 'p1', 'p4', 'p3', 'p2', 'p6', 'p0']) await h.ops.templates.create({ name });
+    const seen: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await h.ops.templates.list({ limit: 3, cursor });
+      seen.push(page.items.map((t) => t.name).filter((n) => n.startsWith('p')));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(seen.flat()).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    expect((await h.ops.templates.list({ limit: 500 })).nextCursor).toBeNull();
+  });
+
+  it('an id is found as the id even when a name has the shape of another id (a database from before names were checked)', async () => {
+    const real = await h.ops.users.create({ username: 'dana' });
+    const shadow = await h.ops.users.create({ username: 'erin' });
+    await h.db.pool.query('UPDATE users SET username = $1 WHERE id = $2', [real.id, shadow.id]);
+    expect((await h.ops.users.get(real.id)).id).toBe(real.id);
   });
 
   it('a template is created with every option at its documented default and an active version v1', async () => {

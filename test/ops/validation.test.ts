@@ -361,6 +361,68 @@ const cases: Case[] = [
     message: 'invalid limit 0: use a whole number from 1 to 10000',
   },
   { rule: 'wait for an unknown job', run: (o) => o.waitForBuild('not-a-job', 100), code: 'not_found', message: 'no build job not-a-job' },
+
+  // bounds (docs/operations.md#bounds): one mistaken value must not stop the engine
+  {
+    rule: 'a policy duration is at most 365 days (a dormancy threshold of 2,500,000 days once stopped every tick)',
+    run: (o) => o.templates.update('dev', { timeTilDormant: '2500000d' }),
+    code: 'invalid',
+    message: 'invalid time til dormant 2500000d: at most 365d',
+  },
+  {
+    rule: 'a duration written with hundreds of digits is too long, not Infinity, and the message does not repeat it',
+    run: (o) => o.templates.update('dev', { activityBump: `${'9'.repeat(400)}d` }),
+    code: 'invalid',
+    message: `invalid activity bump: invalid duration "${'9'.repeat(40)}…": too long`,
+  },
+  {
+    rule: 'a duration in milliseconds is a finite whole number',
+    run: (o) => o.templates.update('dev', { failureTtl: Number.POSITIVE_INFINITY }),
+    code: 'invalid',
+    message: 'invalid failure TTL Infinity: milliseconds must be a whole number',
+  },
+  {
+    rule: 'the reminder lead time is at most 365 days',
+    run: (o) => o.templates.update('dev', { autostopNotifyBefore: '366d' }),
+    code: 'invalid',
+    message: 'invalid autostop notify before 366d: at most 365d',
+  },
+  {
+    rule: 'autodelete after at most 365 days',
+    run: (o) => o.templates.update('dev', { timeTilDormantAutodelete: 31_622_400_000 }),
+    code: 'invalid',
+    message: 'invalid time til dormant autodelete 366d: at most 365d',
+  },
+  {
+    rule: 'extend moves the deadline at most 30 days from now',
+    run: (o) => o.workspaces.extend('alice/running', '31d'),
+    code: 'invalid',
+    message: 'invalid extension 31d: at most 30d',
+  },
+  {
+    rule: 'a schedule has at most 256 characters, and the message does not repeat it',
+    run: (o) => o.workspaces.setAutostart('alice/stopped', `0 9 * * ${'1,'.repeat(200)}1`),
+    code: 'invalid',
+    message: 'invalid autostart schedule: a schedule has at most 256 characters (got 409)',
+  },
+  {
+    rule: 'a name must not have the shape of an id, which it could shadow',
+    run: (o) => o.users.create({ username: '3f2b6a1e-0c4d-4e5f-8a9b-0c1d2e3f4a5b' }),
+    code: 'invalid',
+    message: 'invalid username "3f2b6a1e-0c4d-4e5f-8a9b-0c1d2e3f4a5b": a name must not have the shape of an id (a UUID)',
+  },
+  {
+    rule: 'a list page holds at most 500',
+    run: (o) => o.users.list({ limit: 501 }),
+    code: 'invalid',
+    message: 'invalid limit 501: use a whole number from 1 to 500',
+  },
+  {
+    rule: 'a list cursor is one the previous page gave',
+    run: (o) => o.workspaces.list({}, { cursor: 'not-a-cursor' }),
+    code: 'invalid',
+    message: 'invalid cursor: pass back the nextCursor of the previous page',
+  },
 ];
 
 describe('every validation rule refuses bad input with its message and changes nothing', () => {
@@ -389,7 +451,7 @@ describe('every validation rule refuses bad input with its message and changes n
     await o.waitForBuild((await o.workspaces.stop('alice/stopped')).jobId, 20_000);
     await o.waitForBuild((await o.workspaces.delete('alice/gone')).jobId, 20_000);
     await o.workspaces.setDormant('alice/sleepy', true);
-    // Its notification is delivered after commit by a workflow: let that finish before comparing tables.
+    // Its notification is delivered after commit by the worker's deliverer: let that finish before comparing tables.
     await waitUntil(
       'the dormancy notification to be delivered',
       async () => (await h.db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE delivered_at IS NULL')).rows[0].n === 0,

@@ -46,6 +46,34 @@ describe('workspace operations', () => {
     expect(await h.ops.workspaces.get('alice/sched')).toMatchObject({ autostartSchedule: null, nextStartAt: null, autostartBlocked: null });
   });
 
+  it('a schedule is stored in its normal form: trimmed, fields separated by single spaces, on one line', async () => {
+    await make('spaced');
+    const set = await h.ops.workspaces.setAutostart('alice/spaced', '  CRON_TZ=Europe/Berlin \t30  8 * *\nmon-fri ');
+    expect(set.autostartSchedule).toBe('CRON_TZ=Europe/Berlin 30 8 * * mon-fri');
+    expect((await h.ops.workspaces.get('alice/spaced')).autostartSchedule).toBe('CRON_TZ=Europe/Berlin 30 8 * * mon-fri');
+  });
+
+  it("creating a workspace waits for a suspension of its owner being committed, and sees it (the owner's row is read under a share lock)", async () => {
+    await h.ops.users.create({ username: 'fay' });
+    const suspender = await h.db.pool.connect();
+    try {
+      await suspender.query('BEGIN');
+      await suspender.query(`UPDATE users SET status = 'suspended' WHERE username = 'fay'`);
+      let settled = false;
+      const creating = h.ops.workspaces.create({ owner: 'fay', template: 'dev', name: 'late' }).finally(() => {
+        settled = true;
+      });
+      creating.catch(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled).toBe(false); // waiting for the suspension's transaction
+      await suspender.query('COMMIT');
+      await expect(creating).rejects.toThrow('user fay is suspended');
+    } finally {
+      suspender.release();
+    }
+    expect((await h.ops.workspaces.list({ owner: 'fay' })).items).toEqual([]);
+  });
+
   it('a schedule that never fires on an allowed day is accepted with a warning and recorded as blocked; allowing the day unblocks it', async () => {
     await h.ops.templates.create({ name: 'weekdays', autostartAllowedDays: 'mon-fri' });
     await make('weekend', { template: 'weekdays' });
@@ -194,7 +222,7 @@ describe('workspace operations', () => {
     expect(ws.upcoming?.decision.transition).toBeNull();
     expect(ws.upcoming?.deadline?.at).toEqual(ws.latestBuild.deadline);
     expect(ws.at.getTime()).toBeGreaterThan(ws.latestBuild.createdAt.getTime() - MINUTE);
-    const list = await h.ops.workspaces.list({ owner: 'alice', template: 'dev' });
+    const list = (await h.ops.workspaces.list({ owner: 'alice', template: 'dev' })).items;
     expect(list.map((w) => w.name)).toContain('ext');
     expect(list.find((w) => w.name === 'ext')).toMatchObject({
       owner: 'alice',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
+import { candidateQueryValues, FIND_CANDIDATES_SQL, findCandidates } from '../../src/db/sql/find-candidates.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { createTemplate, createUser, createWorkspace, D, H, MIN, plus, type Template } from './fixtures.js';
 
@@ -117,11 +117,10 @@ describe('candidate query', () => {
   it('on 50,000 workspaces, no branch scans workspaces, builds, jobs or users sequentially', async () => {
     await seedBulk(db, 50_000);
     await db.pool.query('ANALYZE');
-    const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${FIND_CANDIDATES_SQL}`, [
-      T,
-      null,
-      500,
-    ]);
+    const { rows } = await db.pool.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${FIND_CANDIDATES_SQL}`,
+      candidateQueryValues({ at: T, limit: 500 }),
+    );
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).not.toMatch(/Seq Scan on (workspaces|workspace_builds|provisioner_jobs|users)\b/);
     const started = performance.now();

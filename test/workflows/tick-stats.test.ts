@@ -2,7 +2,7 @@
 // carried across continue-as-new and returned as the tick's result.
 import { describe, expect, it } from 'vitest';
 import { blankOutcome } from '../../src/engine/outcome.js';
-import { emptyStats, record, SAMPLE_CAP } from '../../src/workflows/tick-stats.js';
+import { emptyStats, MESSAGE_CAP, record, recordError, SAMPLE_CAP } from '../../src/workflows/tick-stats.js';
 
 describe('tick statistics', () => {
   it('stay bounded: at most SAMPLE_CAP ids per outcome and error messages, whatever the count', () => {
@@ -17,5 +17,12 @@ describe('tick statistics', () => {
     expect(stats.samples.transitions['start/autostart']).toHaveLength(SAMPLE_CAP);
     expect(stats.samples.errors).toHaveLength(SAMPLE_CAP);
     expect(JSON.stringify(stats).length).toBeLessThan(20_000);
+  });
+
+  it('keep each sampled error message short: a message that quotes a long input is cut', () => {
+    const stats = emptyStats('2024-01-01T09:00:00.000Z', '2024-01-01T09:00:01.000Z');
+    recordError(stats, 'w', `invalid schedule "${'1,'.repeat(5000)}"`);
+    expect(stats.samples.errors[0]!.message).toHaveLength(MESSAGE_CAP + 1);
+    expect(stats.samples.errors[0]!.message.endsWith('…')).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { formatDuration } from '../../lifecycle/index.js';
-import { pingDatabase } from '../../ops/index.js';
+import { OpsError, pingDatabase } from '../../ops/index.js';
 import {
   describeTickSchedule,
   pauseTickSchedule,
@@ -18,7 +18,7 @@ import { startManualTick } from '../../runtime/tick-client.js';
 import type { TickStats } from '../../workflows/tick-stats.js';
 import { action, emit } from '../command.js';
 import type { CliContext, Temporal } from '../context.js';
-import { firstLine, unavailable } from '../errors.js';
+import { CliError, firstLine, unavailable } from '../errors.js';
 import { formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
 import { parseInstantArg, parsePositiveIntArg } from '../parse.js';
 import { waitForWorkflow } from '../wait.js';
@@ -41,11 +41,16 @@ function tickCommand(): Command {
         parseInstantArg,
       ),
     )
+    .option('--allow-future', 'allow --at later than now: the tick acts now on everything due before that minute (tests and demos)')
     .action(
-      action(async (ctx, opts: { at?: Date }) => {
+      action(async (ctx, opts: { at?: Date; allowFuture?: boolean }) => {
+        const ops = await ctx.ops();
+        const at = await ops.tickInstant(opts.at ?? new Date(), { allowFuture: opts.allowFuture }).catch((err) => {
+          throw err instanceof OpsError && err.code === 'invalid' ? new CliError(`${err.message} (--allow-future)`) : err;
+        });
         const t = await ctx.requireWorker();
         const taskQueue = t.target.taskQueue;
-        const handle = await startManualTick(t.client, taskQueue, opts.at ?? new Date());
+        const handle = await startManualTick(t.client, taskQueue, at);
         const link = workflowLink(t, handle.workflowId);
         const stats = await waitForWorkflow<TickStats>(
           ctx,

@@ -6,6 +6,7 @@ import type { Template, TemplateOptionsInput } from '../../ops/index.js';
 import { action, emit, note } from '../command.js';
 import { formatDays, formatDurationOrOff, formatFields, formatInstant, formatTable } from '../format.js';
 import { templateJson, versionJson } from '../json.js';
+import { printPages } from '../pages.js';
 import { parseBooleanArg, parseDaysArg, parseDurationArg, parsePositiveIntArg } from '../parse.js';
 
 interface TemplateFlags {
@@ -121,21 +122,20 @@ export function templateCommand(): Command {
     .action(
       action(async (ctx) => {
         const ops = await ctx.ops();
-        const templates = await ops.templates.list();
-        emit(ctx, templates.map(templateJson), () =>
-          formatTable(
-            ['NAME', 'VERSION', 'DEFAULT TTL', 'BUMP', 'AUTOSTART DAYS', 'DORMANT AFTER', 'DELETE AFTER'],
-            templates.map((t) => [
-              t.name,
-              t.activeVersion.name,
-              formatDurationOrOff(t.policy.defaultTtlMs),
-              formatDurationOrOff(t.policy.activityBumpMs),
-              t.policy.allowUserAutostart ? formatDays(t.policy.autostartAllowedDays) : 'disallowed',
-              formatDurationOrOff(t.policy.timeTilDormantMs),
-              formatDurationOrOff(t.policy.timeTilDormantAutodeleteMs),
-            ]),
-          ),
-        );
+        await printPages(ctx, {
+          next: (cursor) => ops.templates.list({ cursor }),
+          json: templateJson,
+          headers: ['NAME', 'VERSION', 'DEFAULT TTL', 'BUMP', 'AUTOSTART DAYS', 'DORMANT AFTER', 'DELETE AFTER'],
+          row: (t) => [
+            t.name,
+            t.activeVersion.name,
+            formatDurationOrOff(t.policy.defaultTtlMs),
+            formatDurationOrOff(t.policy.activityBumpMs),
+            t.policy.allowUserAutostart ? formatDays(t.policy.autostartAllowedDays) : 'disallowed',
+            formatDurationOrOff(t.policy.timeTilDormantMs),
+            formatDurationOrOff(t.policy.timeTilDormantAutodeleteMs),
+          ],
+        });
       }),
     );
 

@@ -3,8 +3,9 @@ import { Command } from 'commander';
 import type { User } from '../../ops/index.js';
 import { action, emit } from '../command.js';
 import { CliError } from '../errors.js';
-import { formatFields, formatInstant, formatTable } from '../format.js';
+import { formatFields, formatInstant } from '../format.js';
 import { userJson } from '../json.js';
+import { printPages } from '../pages.js';
 
 const QUIET_HOURS_HELP = 'a daily schedule, e.g. "CRON_TZ=Europe/Berlin 0 23 * * *" (default: midnight UTC)';
 
@@ -71,12 +72,12 @@ export function userCommand(): Command {
     .action(
       action(async (ctx) => {
         const ops = await ctx.ops();
-        emit(ctx, (await ops.users.list()).map(userJson), (users) =>
-          formatTable(
-            ['USERNAME', 'STATUS', 'QUIET HOURS', 'CREATED'],
-            users.map((u) => [u.username, u.status, u.quietHoursSchedule ?? 'default', formatInstant(new Date(u.createdAt!))]),
-          ),
-        );
+        await printPages(ctx, {
+          next: (cursor) => ops.users.list({ cursor }),
+          json: userJson,
+          headers: ['USERNAME', 'STATUS', 'QUIET HOURS', 'CREATED'],
+          row: (u) => [u.username, u.status, u.quietHoursSchedule ?? 'default', formatInstant(u.createdAt)],
+        });
       }),
     );
 

@@ -7,8 +7,9 @@ import type { BuildRecord, Ops, WorkspaceDetails } from '../../ops/index.js';
 import { action, emit, note } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
-import { formatDurationOrOff, formatFields, formatInstant, formatRelative, formatTable } from '../format.js';
+import { formatDurationOrOff, formatFields, formatInstant, formatRelative } from '../format.js';
 import { buildJson, workspaceJson, workspaceSummaryJson } from '../json.js';
+import { printPages } from '../pages.js';
 import { parseDurationArg, parseWorkspaceRef } from '../parse.js';
 import { type StartedBuild, waitForBuild } from '../wait.js';
 import { formatPreview } from './explain.js';
@@ -67,20 +68,20 @@ export function workspaceCommand(): Command {
     .action(
       action(async (ctx, opts: { owner?: string; template?: string; deleted?: boolean }) => {
         const ops = await ctx.ops();
-        const rows = await ops.workspaces.list({ owner: opts.owner, template: opts.template, includeDeleted: opts.deleted === true });
-        emit(ctx, rows.map(workspaceSummaryJson), () =>
-          formatTable(
-            ['WORKSPACE', 'TEMPLATE', 'STATUS', 'AUTOSTART', 'DEADLINE', 'NEXT START'],
-            rows.map((w) => [
-              `${w.owner}/${w.name}`,
-              w.template,
-              w.dormantAt ? `${w.status}, dormant` : w.status,
-              w.autostartSchedule ?? '-',
-              w.transition === 'start' ? formatInstant(w.deadline) : '-',
-              formatInstant(w.nextStartAt),
-            ]),
-          ),
-        );
+        const filter = { owner: opts.owner, template: opts.template, includeDeleted: opts.deleted === true };
+        await printPages(ctx, {
+          next: (cursor) => ops.workspaces.list(filter, { cursor }),
+          json: workspaceSummaryJson,
+          headers: ['WORKSPACE', 'TEMPLATE', 'STATUS', 'AUTOSTART', 'DEADLINE', 'NEXT START'],
+          row: (w) => [
+            `${w.owner}/${w.name}`,
+            w.template,
+            w.dormantAt ? `${w.status}, dormant` : w.status,
+            w.autostartSchedule ?? '-',
+            w.transition === 'start' ? formatInstant(w.deadline) : '-',
+            formatInstant(w.nextStartAt),
+          ],
+        });
       }),
     );
 

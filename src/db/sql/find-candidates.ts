@@ -2,6 +2,10 @@
 // per-workspace transaction re-checks. One UNION branch per rule, each shaped
 // to walk one of the partial indexes of 001_init.sql, so the query costs what
 // the candidates cost, not what the table holds. Runs outside any transaction.
+// No duration is used beyond BOUNDS.policyMaxMs ($4): a template holding a
+// larger one (only a hand-edited database can) cannot make the query fail for
+// every other template.
+import { BOUNDS } from '../../lifecycle/index.js';
 import type { Pool } from '../pool.js';
 
 export interface FindCandidatesInput {
@@ -44,7 +48,7 @@ SELECT id FROM (
   SELECT d.id FROM templates t CROSS JOIN LATERAL (
     SELECT w.id FROM workspaces w
      WHERE w.template_id = t.id AND NOT w.deleted AND w.dormant_at IS NULL
-       AND w.last_used_at < $1 - t.time_til_dormant_ms * ${MS}
+       AND w.last_used_at < $1 - LEAST(t.time_til_dormant_ms, $4) * ${MS}
        AND w.latest_build_id IS NOT NULL
     OFFSET 0) d
    WHERE t.time_til_dormant_ms > 0
@@ -62,7 +66,7 @@ SELECT id FROM (
   SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
    WHERE NOT w.deleted AND w.latest_job_status = 'failed' AND w.latest_transition IN ('start', 'stop')
      AND w.latest_job_completed_at IS NOT NULL AND t.failure_ttl_ms > 0
-     AND w.latest_job_completed_at < $1 - t.failure_ttl_ms * ${MS}
+     AND w.latest_job_completed_at < $1 - LEAST(t.failure_ttl_ms, $4) * ${MS}
   UNION
   -- autostop reminder (docs/rules.md#autostop-reminder): deadlines within the longest lead time of any template
   SELECT w.id FROM workspaces w
@@ -72,19 +76,24 @@ SELECT id FROM (
    WHERE NOT w.deleted AND w.latest_transition = 'start' AND w.latest_job_status = 'succeeded'
      AND w.dormant_at IS NULL AND u.status <> 'suspended'
      AND w.latest_deadline > $1
-     AND w.latest_deadline <= $1 + (SELECT max(autostop_notify_before_ms) FROM templates) * ${MS}
+     AND w.latest_deadline <= $1 + (SELECT LEAST(max(autostop_notify_before_ms), $4) FROM templates) * ${MS}
      AND t.autostop_notify_before_ms > 0
-     AND w.latest_deadline <= $1 + t.autostop_notify_before_ms * ${MS}
+     AND w.latest_deadline <= $1 + LEAST(t.autostop_notify_before_ms, $4) * ${MS}
      AND b.notified_autostop_deadline IS DISTINCT FROM b.deadline
      AND NOT ($1 - w.last_used_at < interval '15 minutes' AND t.activity_bump_ms > 0
-              AND (b.max_deadline IS NULL OR b.max_deadline > $1 + t.autostop_notify_before_ms * ${MS}))
+              AND (b.max_deadline IS NULL OR b.max_deadline > $1 + LEAST(t.autostop_notify_before_ms, $4) * ${MS}))
 ) candidates
 WHERE $2::uuid IS NULL OR id > $2::uuid
 ORDER BY id
 LIMIT $3`;
 
+/** The parameters of FIND_CANDIDATES_SQL, in order (also for EXPLAIN in tests and benchmarks). */
+export function candidateQueryValues(input: FindCandidatesInput): [Date, string | null, number, number] {
+  return [input.at, input.afterId ?? null, input.limit, BOUNDS.policyMaxMs];
+}
+
 /** Workspace ids that may need action at `at`, in id order, one page at a time. */
 export async function findCandidates(pool: Pool, input: FindCandidatesInput): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(FIND_CANDIDATES_SQL, [input.at, input.afterId ?? null, input.limit]);
+  const { rows } = await pool.query<{ id: string }>(FIND_CANDIDATES_SQL, candidateQueryValues(input));
   return rows.map((r) => r.id);
 }

@@ -1,4 +1,5 @@
 import type { PoolClient } from '../pool.js';
+import { storableJson } from '../text.js';
 
 /** One row per cause: a writer that runs twice (an activity retry) adds nothing the second time. */
 export async function insertNotificationRow(
@@ -9,7 +10,7 @@ export async function insertNotificationRow(
     `INSERT INTO notifications (kind, workspace_id, user_id, payload, dedupe_key)
      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (dedupe_key) DO NOTHING`,
-    [row.kind, row.workspaceId, row.userId, JSON.stringify(row.payload), row.dedupeKey],
+    [row.kind, row.workspaceId, row.userId, storableJson(row.payload), row.dedupeKey],
   );
   return rowCount === 1;
 }

@@ -3,6 +3,7 @@
 // deliverers (the worker's sweep, an activity after commit) never send the
 // same notification at the same moment; a crashed deliverer's lease expires.
 import type { Pool } from '../pool.js';
+import { storableText } from '../text.js';
 
 export interface OutboxRow {
   id: string;
@@ -55,7 +56,7 @@ export async function markNotificationFailed(pool: Pool, id: string, error: stri
         SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
       WHERE id = $1 AND delivered_at IS NULL
       RETURNING next_attempt_at`,
-    [id, error.slice(0, 2000), retryInMs],
+    [id, storableText(error).slice(0, 2000), retryInMs],
   );
   return rows[0]?.next_attempt_at ?? new Date(Date.now() + retryInMs);
 }

@@ -6,6 +6,7 @@ import type { QueryResultRow } from 'pg';
 import { deriveJobStatus, type JobStatus, type Transition } from '../../lifecycle/index.js';
 import type { BuildReason } from '../insert-build.js';
 import type { Pool, PoolClient } from '../pool.js';
+import { storableText } from '../text.js';
 
 export interface JobRow {
   id: string;
@@ -73,7 +74,7 @@ export async function markJobCompleted(
             canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
       WHERE id = $1 AND completed_at IS NULL
       RETURNING started_at, completed_at, canceled_at, error`,
-    values: [jobId, end.error, end.canceled],
+    values: [jobId, end.error === null ? null : storableText(end.error), end.canceled],
   });
   const r = rows[0];
   if (!r) return null;

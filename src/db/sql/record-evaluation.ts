@@ -1,11 +1,12 @@
 import type { PoolClient } from '../pool.js';
+import { storableJson } from '../text.js';
 
 /** What an evaluation committed, under its key, in its own transaction (migration 003). */
 export async function recordEvaluation(client: PoolClient, key: string, workspaceId: string, outcome: object): Promise<void> {
   await client.query({
     name: 'record-evaluation',
     text: 'INSERT INTO evaluations (key, workspace_id, outcome) VALUES ($1, $2, $3)',
-    values: [key, workspaceId, JSON.stringify(outcome)],
+    values: [key, workspaceId, storableJson(outcome)],
   });
 }
 

@@ -58,17 +58,22 @@ function toTemplate(r: QueryResultRow): TemplateRow {
   };
 }
 
-/** By id or name. */
-export async function findTemplate(db: Pool | PoolClient, ref: string, opts: { lock?: boolean } = {}): Promise<TemplateRow | null> {
+/** Row locks a reader may take: `update` to change the row, `share` to keep it as read until commit. */
+export type RowLock = 'update' | 'share';
+const lockClause = (lock: RowLock | undefined) => (lock === undefined ? '' : ` FOR ${lock === 'update' ? 'UPDATE' : 'SHARE'} OF t`);
+
+/** By id (first) or name. */
+export async function findTemplate(db: Pool | PoolClient, ref: string, opts: { lock?: RowLock } = {}): Promise<TemplateRow | null> {
   const { rows } = await db.query(
-    `${SELECT} WHERE t.name = $1 OR t.id::text = $1 ORDER BY t.name = $1 DESC LIMIT 1${opts.lock ? ' FOR UPDATE OF t' : ''}`,
+    `${SELECT} WHERE t.name = $1 OR t.id::text = $1 ORDER BY t.id::text = $1 DESC LIMIT 1${lockClause(opts.lock)}`,
     [ref],
   );
   return rows[0] ? toTemplate(rows[0]) : null;
 }
 
-export async function listTemplates(db: Pool | PoolClient): Promise<TemplateRow[]> {
-  const { rows } = await db.query(`${SELECT} ORDER BY t.name`);
+/** Templates by name, after `after` (a name), at most `limit`. */
+export async function listTemplates(db: Pool | PoolClient, page: { after: string | null; limit: number }): Promise<TemplateRow[]> {
+  const { rows } = await db.query(`${SELECT} WHERE $1::text IS NULL OR t.name > $1 ORDER BY t.name LIMIT $2`, [page.after, page.limit]);
   return rows.map(toTemplate);
 }
 

@@ -34,16 +34,22 @@ export async function insertUser(
   return rows[0] ? toUser(rows[0]) : null;
 }
 
-/** By id or username. */
-export async function findUser(db: Pool | PoolClient, ref: string): Promise<UserRow | null> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY username = $1 DESC LIMIT 1`, [
-    ref,
-  ]);
+/** By id (first) or username; `lock: 'share'` keeps the row as read until the caller's transaction ends. */
+export async function findUser(db: Pool | PoolClient, ref: string, opts: { lock?: 'share' } = {}): Promise<UserRow | null> {
+  const lock = opts.lock === 'share' ? ' FOR SHARE' : '';
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY id::text = $1 DESC LIMIT 1${lock}`,
+    [ref],
+  );
   return rows[0] ? toUser(rows[0]) : null;
 }
 
-export async function listUsers(db: Pool | PoolClient): Promise<UserRow[]> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM users ORDER BY username`);
+/** Users by username, after `after` (a username), at most `limit`. */
+export async function listUsers(db: Pool | PoolClient, page: { after: string | null; limit: number }): Promise<UserRow[]> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM users WHERE $1::text IS NULL OR username > $1 ORDER BY username LIMIT $2`, [
+    page.after,
+    page.limit,
+  ]);
   return rows.map(toUser);
 }
 

@@ -98,17 +98,22 @@ export interface WorkspaceListRow {
   createdAt: Date;
 }
 
+/** Workspaces by owner, name and id, after `after` (those three), at most `limit`. */
 export async function listWorkspaces(
   db: Pool | PoolClient,
   filter: { ownerId?: string; templateId?: string; includeDeleted: boolean },
+  page: { after: string[] | null; limit: number },
 ): Promise<WorkspaceListRow[]> {
+  const [owner, name, id] = page.after ?? [null, null, null];
   const { rows } = await db.query(
     `SELECT w.id, w.name, u.username, t.name AS template_name, w.latest_transition, w.latest_job_status,
             w.latest_deadline, w.next_start_at, w.dormant_at, w.deleting_at, w.autostart_schedule, w.deleted, w.created_at
        FROM workspaces w JOIN users u ON u.id = w.owner_id JOIN templates t ON t.id = w.template_id
       WHERE ($1::uuid IS NULL OR w.owner_id = $1) AND ($2::uuid IS NULL OR w.template_id = $2) AND (NOT w.deleted OR $3)
-      ORDER BY u.username, w.name, w.created_at`,
-    [filter.ownerId ?? null, filter.templateId ?? null, filter.includeDeleted],
+        AND ($4::text IS NULL OR (u.username, w.name, w.id) > ($4, $5, $6::uuid))
+      ORDER BY u.username, w.name, w.id
+      LIMIT $7`,
+    [filter.ownerId ?? null, filter.templateId ?? null, filter.includeDeleted, owner, name, id, page.limit],
   );
   return rows.map((r) => ({
     id: r.id,
