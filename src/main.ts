@@ -40,6 +40,7 @@ await runMain(async () => {
       await writeRuntimeInfo(config.dataDir, {
         pid: process.pid,
         databaseUrl: services.databaseUrl,
+        externalDatabase: config.databaseUrl !== null,
         temporalAddress: connectionOptions.address ?? '',
         namespace,
         taskQueue: config.taskQueue,

@@ -48,6 +48,7 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
         let stderrTail = '';
         let stopped: 'timeout' | 'canceled' | null = null;
         let settled = false;
+        let killLater: NodeJS.Timeout | undefined;
         const killGroup = (sig: NodeJS.Signals) => {
           try {
             if (child.pid !== undefined) process.kill(-child.pid, sig);
@@ -62,7 +63,8 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
             `\n[autobuild] ${why === 'timeout' ? `timed out after ${formatDuration(timeoutMs)}` : 'canceled'}: stopping the command\n`,
           );
           killGroup('SIGTERM');
-          setTimeout(() => killGroup('SIGKILL'), killGraceMs).unref();
+          killLater = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+          killLater.unref();
         };
         const timer = setTimeout(() => stop('timeout'), timeoutMs);
         const onAbort = () => stop('canceled');
@@ -72,6 +74,8 @@ export function commandProvisioner({ command, timeoutMs, env, killGraceMs = 5000
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          // Once the group is gone its id can be reused: a late SIGKILL would hit another process.
+          clearTimeout(killLater);
           signal.removeEventListener('abort', onAbort);
           // Whatever the command left behind in its group goes with it.
           killGroup('SIGKILL');

@@ -1,5 +1,5 @@
 import type { Pool } from '../db/pool.js';
-import { inheritedEnvironment, type ProvisioningConfig } from '../runtime/config.js';
+import { type ProvisioningConfig, provisionerEnvironment } from '../runtime/config.js';
 import { commandProvisioner } from './command-provisioner.js';
 import type { Provisioner } from './provisioner.js';
 import { simulatedProvisioner } from './simulated-provisioner.js';
@@ -8,7 +8,7 @@ import { simulatedProvisioner } from './simulated-provisioner.js';
 export function createProvisioner(config: ProvisioningConfig, pool: Pool): Provisioner {
   if (config.provisioner === 'command') {
     if (config.command === null) throw new Error('the command provisioner needs AUTOBUILD_PROVISIONER_COMMAND');
-    return commandProvisioner({ command: config.command, timeoutMs: config.timeoutMs, env: inheritedEnvironment() });
+    return commandProvisioner({ command: config.command, timeoutMs: config.timeoutMs, env: provisionerEnvironment(config.passEnv) });
   }
   return simulatedProvisioner({ durationMs: config.simulatedDurationMs, failureRate: config.simulatedFailureRate, pool });
 }

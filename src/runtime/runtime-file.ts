@@ -1,13 +1,18 @@
 // `npm start` records the addresses it chose in <dataDir>/runtime.json so that
-// the CLI finds the embedded services with no flags. It holds a local-only
-// database password, so it is readable by its owner only.
-import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+// the CLI finds the embedded services with no flags. It holds the embedded
+// database's password, so it is readable by its owner only, and it is never
+// written through a link someone else planted. An external database's password
+// is not copied into it: with DATABASE_URL set, the CLI reads DATABASE_URL.
+import { constants, readFileSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RuntimeInfo {
   pid: number;
+  /** The embedded database's URL; an external one's without its password. */
   databaseUrl: string;
+  /** The database is DATABASE_URL's, not the embedded one: the CLI needs DATABASE_URL too. */
+  externalDatabase: boolean;
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -19,7 +24,26 @@ const file = (dataDir: string) => join(dataDir, 'runtime.json');
 
 export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  await writeFile(file(dataDir), JSON.stringify(info, null, 2), { mode: 0o600 });
+  const recorded = info.externalDatabase ? { ...info, databaseUrl: withoutPassword(info.databaseUrl) } : info;
+  // O_NOFOLLOW: a symlink at this name is refused, not followed to a file elsewhere.
+  const handle = await open(file(dataDir), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    await handle.chmod(0o600); // a file left by an earlier release may be more open
+    await handle.writeFile(JSON.stringify(recorded, null, 2));
+  } finally {
+    await handle.close();
+  }
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    for (const name of [...u.searchParams.keys()]) if (/pass/i.test(name)) u.searchParams.delete(name);
+    return u.toString();
+  } catch {
+    return '';
+  }
 }
 
 export function readRuntimeInfo(dataDir: string): RuntimeInfo | null {

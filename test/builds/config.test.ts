@@ -11,6 +11,7 @@ describe('provisioning and notification configuration', () => {
       simulatedDurationMs: 3000,
       simulatedFailureRate: 0,
       command: null,
+      passEnv: [],
       timeoutMs: 600_000,
       heartbeatTimeoutMs: 30_000,
       recoveryGraceMs: 30_000,
@@ -36,12 +37,14 @@ describe('provisioning and notification configuration', () => {
         AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '5s',
         AUTOBUILD_RECOVERY_GRACE: '0',
         AUTOBUILD_RECOVERY_INTERVAL: '10s',
+        AUTOBUILD_PROVISIONER_ENV: 'AWS_PROFILE, KUBECONFIG',
       }),
     ).toEqual({
       provisioner: 'command',
       simulatedDurationMs: 0,
       simulatedFailureRate: 0.25,
       command: './prov --fast',
+      passEnv: ['AWS_PROFILE', 'KUBECONFIG'],
       timeoutMs: 3_600_000,
       heartbeatTimeoutMs: 5000,
       recoveryGraceMs: 0,
@@ -71,13 +74,27 @@ describe('provisioning and notification configuration', () => {
     [{ AUTOBUILD_SIMULATED_FAILURE_RATE: '1.5' }, 'AUTOBUILD_SIMULATED_FAILURE_RATE must be a number from 0 to 1, got "1.5"'],
     [{ AUTOBUILD_PROVISIONER_TIMEOUT: '0' }, 'AUTOBUILD_PROVISIONER_TIMEOUT must be at least 1 ms, got "0"'],
     [{ AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT: '100ms' }, 'AUTOBUILD_PROVISIONER_HEARTBEAT_TIMEOUT must be at least 1000 ms, got "100ms"'],
+    // Node's timers fire after 1 ms when asked to wait past 2^31−1 ms: 25d would kill every command at once.
+    [{ AUTOBUILD_PROVISIONER_TIMEOUT: '25d' }, 'AUTOBUILD_PROVISIONER_TIMEOUT must be at most 24d, got "25d"'],
+    [{ AUTOBUILD_SIMULATED_DURATION: '30d' }, 'AUTOBUILD_SIMULATED_DURATION must be at most 24d, got "30d"'],
+    [{ AUTOBUILD_RECOVERY_INTERVAL: '9999d' }, 'AUTOBUILD_RECOVERY_INTERVAL must be at most 24d, got "9999d"'],
+    [
+      { AUTOBUILD_PROVISIONER_TIMEOUT: `${'9'.repeat(400)}d` },
+      `AUTOBUILD_PROVISIONER_TIMEOUT must be a duration such as 30s, 10m, 1h30m or 0, got "${'9'.repeat(40)}…"`,
+    ],
+    [
+      { AUTOBUILD_PROVISIONER_ENV: 'PATH,not a name' },
+      'AUTOBUILD_PROVISIONER_ENV must be a comma-separated list of variable names, got "not a name"',
+    ],
   ])('provisioning: %o is refused', (env, message) => {
     expect(() => loadProvisioningConfig(env)).toThrow(ConfigError);
     expect(() => loadProvisioningConfig(env)).toThrow(message);
   });
 
   it.each([
-    [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL, got "ftp://x"'],
+    [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'ftp://x' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL'],
+    [{ AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT: '25d' }, 'AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT must be at most 24d'],
+    [{ AUTOBUILD_NOTIFY_INTERVAL: '25d' }, 'AUTOBUILD_NOTIFY_INTERVAL must be at most 24d'],
     [{ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'not a url' }, 'AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:// or https:// URL'],
     [
       { AUTOBUILD_NOTIFY_RETRY_BACKOFF: '1m', AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1s' },
@@ -86,6 +103,12 @@ describe('provisioning and notification configuration', () => {
     [{ AUTOBUILD_NOTIFY_INTERVAL: '0' }, 'AUTOBUILD_NOTIFY_INTERVAL must be at least 1 ms'],
   ])('notifications: %o is refused', (env, message) => {
     expect(() => loadNotificationConfig(env)).toThrow(message);
+  });
+
+  it('an invalid webhook URL is not repeated in the error (it may carry a token)', () => {
+    expect(() => loadNotificationConfig({ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'hooks.example.com/T0/B0/s3cr3t' })).toThrow(
+      /^AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL$/,
+    );
   });
 
   it('notification retries back off exponentially from the base, capped at the maximum', () => {

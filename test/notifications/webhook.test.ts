@@ -158,7 +158,35 @@ describe('notification outbox and webhook delivery', () => {
     }
   });
 
-  it('webhook errors name the answer and keep the URL’s query (a token) out of the message', async () => {
+  it('a webhook that answers with a redirect is not followed: the body goes nowhere else, and the error shows the origin only', async () => {
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => {
+      elsewhere.push(req.url ?? '');
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal`;
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: otherUrl }).end());
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+    try {
+      const n = { id: 'r-1', kind: 'autostop_reminder', workspaceId: workspace.id, userId: workspace.ownerId, createdAt: '', payload: {} };
+      const error = await webhookSink(`${origin}/services/T0/B0/s3cr3t-token`, 2000)
+        .send(n)
+        .then(
+          () => null,
+          (e: Error) => e,
+        );
+      expect(error?.message).toMatch(new RegExp(`^webhook ${origin.replace(/\./g, '\\.')} unreachable: `));
+      expect(error?.message).not.toContain('s3cr3t');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise((r) => redirecting.close(r));
+      await new Promise((r) => other.close(r));
+    }
+  });
+
+  it('webhook errors name the answer and keep the URL’s path and query (a token) out of the message', async () => {
     const sink = webhookSink(url, 2000);
     const n = {
       id: 'x-1',
@@ -168,8 +196,8 @@ describe('notification outbox and webhook delivery', () => {
       createdAt: new Date().toISOString(),
       payload: {},
     };
-    await expect(sink.send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:\d+\/hooks\?… answered 500 Internal Server Error$/);
-    await expect(webhookSink('http://127.0.0.1:1/x', 500).send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:1\/x unreachable: /);
+    await expect(sink.send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:\d+ answered 500 Internal Server Error$/);
+    await expect(webhookSink('http://127.0.0.1:1/x', 500).send(n)).rejects.toThrow(/^webhook http:\/\/127\.0\.0\.1:1 unreachable: /);
   });
 });
 

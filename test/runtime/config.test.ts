@@ -36,8 +36,11 @@ describe('configuration', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  it('never shows a database password', () => {
+  it('never shows a database password, in the URL or in its parameters', () => {
     expect(redactUrl('postgres://me:hunter2@db:5432/app')).toBe('postgres://me:***@db:5432/app');
+    expect(redactUrl('postgres://me@db/app?password=hunter2&sslpassword=k3y&sslmode=require')).toBe(
+      'postgres://me@db/app?password=***&sslpassword=***&sslmode=require',
+    );
     expect(redactUrl('not a url')).not.toContain('not a url');
   });
 
