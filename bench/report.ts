@@ -453,7 +453,7 @@ export function toMarkdown(doc: Results): string {
     lines.push('');
   }
   for (const [title, sec] of [
-    ['Temporal floor (E9 shape: awaited batches of 100 children, two local activities each)', floor],
+    ['Temporal floor (awaited batches of 100 children, two local activities each)', floor],
     ['Naive shape (all children at once, two regular activities each)', naive],
   ] as const) {
     if (!sec) continue;

@@ -45,7 +45,7 @@ export async function shapeBuild(): Promise<void> {
 
 export interface FloorInput {
   count: number;
-  /** Children started and awaited together (E9: 100); the shape: children in flight, a sliding window as the tick's. */
+  /** Children started and awaited together (100: docs/benchmarks.md#the-ticks-window); the shape: children in flight, a sliding window as the tick's. */
   batch: number;
   /** Children per run before continuing as new (keeps the parent's history bounded at K = 10,000). */
   page: number;

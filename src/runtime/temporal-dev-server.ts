@@ -1,6 +1,7 @@
 // The Temporal CLI dev server used when TEMPORAL_ADDRESS is not set: persistent
-// SQLite file with WAL pragmas (about 3x the throughput of the defaults, notes
-// E9), the Web UI, and the project's search attributes.
+// SQLite file with WAL pragmas (about 3x the throughput of the defaults,
+// docs/benchmarks.md#temporal-on-this-machine), the Web UI, and the project's
+// search attributes.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -87,6 +88,11 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Ru
     'warn',
     '--log-format',
     'json',
+    // The server hands an activity task back in the reply to the workflow task that scheduled it,
+    // to the worker that asked (the SDK's default allowEagerDispatch): no task-queue round trip
+    // for the build's provisioner activity. Measured in docs/benchmarks.md.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
   ];
   if (opts.persistent !== false) {
     args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
