@@ -2,11 +2,11 @@
 // manual), the tick schedule (kept paused outside a measured window, so that
 // no tick starts a rush before the measured one), the candidate query and the
 // direct executor's per-workspace evaluation.
+import { randomUUID } from 'node:crypto';
 import { type Client, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool } from '../../src/db/pool.js';
 import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
-import { createLogger } from '../../src/runtime/logger.js';
 import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
@@ -96,13 +96,13 @@ export async function runningScheduledTicks(client: Client): Promise<string[]> {
  * the candidate query plus the transaction, as Coder's executor runs them.
  */
 const noTemporal = { workflow: { start: async () => undefined } } as unknown as Client;
-const silent = createLogger({ level: 'error', format: 'json', write: () => {} });
 
 export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, at: Date): Promise<boolean> {
   const tick = truncateToMinute(at).toISOString();
   const outcome = await evaluateWorkspace(
-    { pool, client: noTemporal, taskQueue: 'none', log: silent },
-    { workspaceId, tick, workflowId: null, key: null },
+    { pool, client: noTemporal, taskQueue: 'none' },
+    // As the worker's evaluation does, recording its outcome under a key; nothing retries a call here, so each has its own.
+    { workspaceId, tick, workflowId: 'direct-executor', key: `direct-executor/${randomUUID()}` },
   );
   return outcome.kind === 'transition';
 }

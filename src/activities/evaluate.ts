@@ -8,17 +8,24 @@ export interface EvaluateActivityInput {
   workspaceId: string;
   /** T, ISO-8601, truncated to the minute. */
   tick: string;
+  /**
+   * Which evaluation of its run this is (1, 2, …), counted by the workflow. Not the activity id:
+   * a local activity whose retry backs off longer than its localRetryThreshold is scheduled
+   * again under a new id, and the key must stay the same across all its attempts.
+   */
+  evaluation: number;
 }
 
 export function createEvaluateActivities(deps: EngineDeps) {
   return {
     async evaluate(input: EvaluateActivityInput): Promise<EvaluationOutcome> {
-      const { workflowExecution, activityId } = activityInfo();
+      const { workflowExecution } = activityInfo();
       if (workflowExecution === undefined) throw ApplicationFailure.nonRetryable('evaluate runs only inside the per-workspace workflow');
       const { workflowId, runId } = workflowExecution;
       try {
-        // Every attempt of this activity, on any worker, has the same key.
-        return await evaluateWorkspace(deps, { ...input, workflowId, key: `${workflowId}/${runId}/${activityId}` });
+        // Every attempt of this evaluation, on any worker and after any backoff, has the same key.
+        const { workspaceId, tick, evaluation } = input;
+        return await evaluateWorkspace(deps, { workspaceId, tick, workflowId, key: `${workflowId}/${runId}/${evaluation}` });
       } catch (err) {
         if (err instanceof InvalidDataError) throw ApplicationFailure.nonRetryable(err.message, INVALID_DATA);
         throw err;

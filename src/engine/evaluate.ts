@@ -16,10 +16,9 @@ import { startBuild } from '../builds/start-build.js';
 import { BuildActiveError, BuildRaceError, type InsertedBuild, insertNextBuild } from '../db/insert-build.js';
 import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
 import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
-import { recordEvaluation } from '../db/sql/record-evaluation.js';
+import { findEvaluation, recordEvaluation } from '../db/sql/record-evaluation.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
-import type { Logger } from '../runtime/logger.js';
 import { markDormant, noticeAutodelete, sendAutostopReminder } from './effects.js';
 import { blankOutcome, type EvaluationOutcome } from './outcome.js';
 
@@ -27,7 +26,6 @@ export interface EngineDeps {
   pool: Pool;
   client: Client;
   taskQueue: string;
-  log: Logger;
   /** `client` shares the worker's NativeConnection: builds start eagerly (startBuild). */
   eagerStart?: boolean;
 }
@@ -36,13 +34,10 @@ export interface EvaluateInput {
   workspaceId: string;
   /** T, ISO-8601, truncated to the minute. */
   tick: string;
-  /** The per-workspace workflow, recorded on a build it makes; null outside Temporal. */
-  workflowId: string | null;
-  /**
-   * Names this evaluation across its attempts (`<workflow id>/<run id>/<activity id>`);
-   * null outside Temporal, where nothing retries it.
-   */
-  key: string | null;
+  /** The per-workspace workflow, recorded on a build it makes. */
+  workflowId: string;
+  /** Names this evaluation across all its attempts (`<workflow id>/<run id>/<evaluation>`). */
+  key: string;
 }
 
 /** Data that no retry can fix (a value the core cannot decide on, a row a constraint refuses): fail this workspace only. */
@@ -80,7 +75,11 @@ async function handOff(deps: EngineDeps, o: EvaluationOutcome): Promise<void> {
 async function transact(client: PoolClient, input: EvaluateInput, T: Date): Promise<EvaluationOutcome> {
   const base = blankOutcome(input.workspaceId, input.tick);
   const loaded = await loadSnapshot(client, input.workspaceId, { lock: 'skip', evaluationKey: input.key });
-  if (loaded === LOCKED) return { ...base, kind: 'skipped', skipped: 'lock held' };
+  if (loaded === LOCKED) {
+    // Held by someone else: if an earlier attempt of this evaluation committed, that is the answer.
+    const earlier = await findEvaluation(client, input.key);
+    return earlier !== null ? { ...(earlier as EvaluationOutcome), replayed: true } : { ...base, kind: 'skipped', skipped: 'lock held' };
+  }
   if (loaded === null || loaded.deleted) return { ...base, kind: 'skipped', skipped: 'gone' };
   if (loaded.earlier !== null) return { ...(loaded.earlier as EvaluationOutcome), replayed: true };
 
@@ -115,7 +114,7 @@ async function transact(client: PoolClient, input: EvaluateInput, T: Date): Prom
   if (cache !== null) await updateAutostartCache(client, input.workspaceId, cache);
 
   const outcome = outcomeOf(decided, decision, build, reminded, cache?.autostartBlocked ?? null, loaded);
-  if (input.key !== null) await recordEvaluation(client, input.key, input.workspaceId, outcome);
+  await recordEvaluation(client, input.key, input.workspaceId, outcome);
   return outcome;
 }
 
@@ -170,7 +169,7 @@ function decideOrFail(loaded: LoadedWorkspace, T: Date): Decision {
 }
 
 /** Database faults stay retryable; data no retry can fix becomes InvalidDataError. */
-export function classifyError(err: unknown): unknown {
+function classifyError(err: unknown): unknown {
   const code = (err as { code?: string }).code;
   if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
     return new InvalidDataError(`invalid data: ${(err as Error).message}`);

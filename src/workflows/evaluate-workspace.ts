@@ -77,10 +77,12 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
   );
 
   let result: EvaluationOutcome | { failure: string } | null = null;
+  /** Evaluations so far in this run: with the run, it names each one across its attempts. */
+  let evaluations = 0;
   if (input.tick !== undefined) {
-    result = await attempt(workspaceId, truncateIso(input.tick));
+    result = await attempt(workspaceId, truncateIso(input.tick), ++evaluations);
   } else if (!(await condition(() => requests.length > 0, MESSAGE_WAIT))) {
-    result = await attempt(workspaceId, currentMinute()); // started by hand, without a message
+    result = await attempt(workspaceId, currentMinute(), ++evaluations); // started by hand, without a message
   }
 
   // Messages: all those waiting share one evaluation at the current minute.
@@ -89,7 +91,7 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
     await condition(() => requests.length > 0 || allHandlersFinished());
     if (requests.length === 0) break;
     const batch = requests.splice(0);
-    const answer = await attempt(workspaceId, currentMinute());
+    const answer = await attempt(workspaceId, currentMinute(), ++evaluations);
     for (const id of batch) answers.set(id, answer);
     if (result === null || input.tick === undefined) result = answer;
   }
@@ -105,14 +107,14 @@ export async function evaluateWorkspace(input: EvaluateWorkspaceInput): Promise<
  * or a stored schedule that no longer parses, which is recorded as blocked
  * first so that the workspace leaves the candidates and fails once.
  */
-async function attempt(workspaceId: string, tick: string): Promise<EvaluationOutcome | { failure: string }> {
+async function attempt(workspaceId: string, tick: string, evaluation: number): Promise<EvaluationOutcome | { failure: string }> {
   // A tick starts its children with TickTime set; each upsert is one more event and visibility write.
   if (workflowInfo().typedSearchAttributes.get(TICK_TIME)?.getTime() !== new Date(tick).getTime()) {
     upsertSearchAttributes([{ key: TICK_TIME, value: new Date(tick) }]);
   }
   let outcome: EvaluationOutcome;
   try {
-    outcome = await evaluate({ workspaceId, tick });
+    outcome = await evaluate({ workspaceId, tick, evaluation });
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
       return { failure: err.cause.message };

@@ -12,7 +12,7 @@ import { ensureTickSchedule } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { builds, createTemplate, createUser, createWorkspace, H, MIN, plus, type Template } from './fixtures.js';
-import { type Engine, jobsSettled, quietLog, type RunningWorker, startEngine } from './harness.js';
+import { type Engine, jobsSettled, type RunningWorker, startEngine } from './harness.js';
 
 const T = new Date('2024-03-05T18:00:00Z');
 
@@ -195,7 +195,7 @@ describe('exactly once', () => {
     // The first attempt commits, then cannot start the build workflow (a namespace that does not
     // exist stands in for an unreachable server); the retry finds its own build and hands it off.
     const unreachable = new Client({ connection: engine.temporal.client.connection, namespace: 'no-such-namespace' });
-    const cut = createEvaluateActivities({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue, log: quietLog });
+    const cut = createEvaluateActivities({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue });
     let attempts = 0;
     const worker = await engine.startWorker((a) => ({
       ...a,
@@ -216,10 +216,57 @@ describe('exactly once', () => {
     }
   });
 
+  // The SDK schedules a local activity again under a new activity id once a retry's backoff
+  // exceeds its localRetryThreshold (10 s here: the wait before attempt 6 is 16 s). The key
+  // that recognizes the evaluation's own commit must not change with it.
+  it('a retry after a backoff longer than the local retry threshold still finds its own commit and reports the build once', async () => {
+    const unreachable = new Client({ connection: engine.temporal.client.connection, namespace: 'no-such-namespace' });
+    const cut = createEvaluateActivities({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue });
+    let attempts = 0;
+    const worker = await engine.startWorker((a) => ({
+      ...a,
+      async evaluate(input) {
+        attempts++;
+        if (attempts === 1) return cut.evaluate(input); // commits, then the hand-off fails
+        if (attempts < 6) throw new Error('the database is unreachable'); // retried: 1 + 2 + 4 + 8 s of backoff
+        return a.evaluate(input); // after a 16 s timer: a new activity id
+      },
+    }));
+    try {
+      const [id] = await due(1);
+      const stats = await engine.tick(T);
+      expect(attempts).toBe(6);
+      expect(stats.transitions).toEqual({ 'stop/autostop': 1 });
+      expect(stats.errors).toBe(0);
+      expect(await builds(engine.db.pool, id!)).toHaveLength(2);
+      await jobsSettled(engine, [id!]);
+    } finally {
+      await worker.stop();
+    }
+  }, 120_000);
+
+  it('a retry that finds the workspace held by someone else still answers with its own committed build', async () => {
+    const [id] = await due(1);
+    const unreachable = new Client({ connection: engine.temporal.client.connection, namespace: 'no-such-namespace' });
+    const input = { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}`, key: `test/${id}/held` };
+    await expect(evaluateWorkspace({ pool: engine.db.pool, client: unreachable, taskQueue: engine.taskQueue }, input)).rejects.toThrow();
+    const person = await engine.db.pool.connect();
+    try {
+      await person.query('BEGIN');
+      await loadSnapshot(person, id!, { lock: 'wait' });
+      const retry = await evaluateWorkspace({ pool: engine.db.pool, client: engine.temporal.client, taskQueue: engine.taskQueue }, input);
+      expect(retry).toMatchObject({ kind: 'transition', transition: 'stop', reason: 'autostop', replayed: true });
+    } finally {
+      await person.query('ROLLBACK');
+      person.release();
+    }
+    expect(await builds(engine.db.pool, id!)).toHaveLength(2);
+  });
+
   it("a person's transaction holding the workspace: the evaluation skips it (lock held) and the next one sees the person's build", async () => {
     const [id] = await due(1);
-    const deps = { pool: engine.db.pool, client: engine.temporal.client, taskQueue: engine.taskQueue, log: quietLog };
-    const input = { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}`, key: null };
+    const deps = { pool: engine.db.pool, client: engine.temporal.client, taskQueue: engine.taskQueue };
+    const input = { workspaceId: id!, tick: T.toISOString(), workflowId: `workspace/${id}`, key: `test/${id}/1` };
     const person = await engine.db.pool.connect();
     try {
       await person.query('BEGIN');
@@ -231,7 +278,7 @@ describe('exactly once', () => {
     } finally {
       person.release();
     }
-    const after = await evaluateWorkspace(deps, input);
+    const after = await evaluateWorkspace(deps, { ...input, key: `test/${id}/2` });
     expect(after).toMatchObject({ kind: 'unchanged', decision: { transition: null } });
     const all = await builds(engine.db.pool, id!);
     expect(all).toHaveLength(2);

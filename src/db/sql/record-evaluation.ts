@@ -10,6 +10,12 @@ export async function recordEvaluation(client: PoolClient, key: string, workspac
   });
 }
 
+/** The outcome an earlier attempt committed under `key`, or null. */
+export async function findEvaluation(client: PoolClient, key: string): Promise<unknown> {
+  const { rows } = await client.query({ name: 'find-evaluation', text: 'SELECT outcome FROM evaluations WHERE key = $1', values: [key] });
+  return rows[0]?.outcome ?? null;
+}
+
 /** Removes records older than `maxAgeMs`, at most `limit` at a time; returns how many went. */
 export async function pruneEvaluations(db: { query: PoolClient['query'] }, maxAgeMs: number, limit: number): Promise<number> {
   const { rowCount } = await db.query(
