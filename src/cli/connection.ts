@@ -2,7 +2,14 @@
 // the service (DATABASE_URL, TEMPORAL_ADDRESS, ...), and when those are not
 // set, the addresses `npm start` recorded in <dataDir>/runtime.json.
 import { relative } from 'node:path';
-import { type Config, type TemporalTarget as ConfiguredTemporal, explicitTaskQueue, loadConfig, projectRoot } from '../runtime/config.js';
+import {
+  type Config,
+  type TemporalTarget as ConfiguredTemporal,
+  explicitTaskQueue,
+  loadConfig,
+  projectRoot,
+  redactUrl,
+} from '../runtime/config.js';
 import { type RuntimeInfo, readRuntimeInfo } from '../runtime/runtime-file.js';
 import { unavailable } from './errors.js';
 
@@ -50,7 +57,7 @@ export function resolveConnections(env?: Record<string, string | undefined>): Co
       if (info === null) throw notRunning('DATABASE_URL');
       if (info.externalDatabase) {
         throw unavailable(
-          `the service runs on an external database (${info.databaseUrl}): set DATABASE_URL for the CLI too (${runtimeFile} does not keep its password)`,
+          `the service runs on an external database (${redactUrl(info.databaseUrl)}): set DATABASE_URL for the CLI too (${runtimeFile} does not keep its password)`,
         );
       }
       return { url: info.databaseUrl, source: fromRuntime(info) };

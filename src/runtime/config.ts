@@ -168,7 +168,7 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
  * than 2^31−1 ms (about 24.8 days): a longer delay fires after 1 ms, so a
  * provisioner timeout of 25d would kill every command at once.
  */
-export const CONFIG_DURATION_MAX_MS = 24 * 24 * 60 * 60 * 1000;
+const CONFIG_DURATION_MAX_MS = 24 * 24 * 60 * 60 * 1000;
 
 function duration(env: Env, name: string, fallback: string, minimumMs = 0): number {
   const raw = nonEmpty(env, name) ?? fallback;
@@ -199,7 +199,7 @@ function fraction(env: Env, name: string, fallback: number): number {
 }
 
 /** What every provisioner command gets of the worker's environment; nothing else unless AUTOBUILD_PROVISIONER_ENV names it. */
-export const PROVISIONER_BASE_ENV = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
+const PROVISIONER_BASE_ENV = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
 
 /**
  * The environment a provisioner command starts with (the command provisioner
@@ -294,17 +294,4 @@ function loadTemporalTarget(env: Env, namespace: string): TemporalTarget | null 
   }
 }
 
-/** Query parameters of a connection string that carry a secret (libpq's `password`, `sslpassword`, …). */
-const SECRET_PARAM = /pass|secret|token|key/i;
-
-/** A connection string with its password and secret parameters replaced, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
-    return u.toString();
-  } catch {
-    return '<unparseable url>';
-  }
-}
+export { redactUrl } from './secrets.js';

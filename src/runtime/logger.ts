@@ -4,11 +4,16 @@
 //
 // Every record goes through one pass of our own (`clean`) before pino sees it: it
 // masks secrets, serializes Errors with their stacks and makes any value (cycles,
-// BigInt, getters that throw) safe to print.
+// BigInt, getters that throw) safe to print. Why not pino's `redact` and
+// serializers: `redact` takes fixed paths (`a.b.password`, one `*` per level),
+// so a secret at a depth or under a name nobody listed (a provider's error
+// object, a URL inside a message) would be written; a secret is recognized
+// here by its name at any depth, and inside strings.
 import type { LogMetadata, LogLevel as TemporalLevel, Logger as TemporalLogger } from '@temporalio/common';
 import pino from 'pino';
 import PinoPretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config.js';
+import { isSecretName } from './secrets.js';
 
 export type Fields = Record<string, unknown>;
 
@@ -87,9 +92,6 @@ function wrap(root: pino.Logger, base: Fields): Logger {
 // ---------------------------------------------------------------------------------------------
 // Secrets, Errors and odd values
 
-const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|cookie/i;
-/** Query/DSN parameters that carry a secret although their name is not a SECRET_KEY. */
-const SECRET_PARAM = /(^|[-_.])(key|sig|signature|credential)$/i;
 /** `scheme://user:password@` — the password part, up to the last `@` of the authority. */
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#]*@/gi;
 /** `?name=value`, `&name=value`, `;name=value` or ` name=value` (libpq keyword strings). */
@@ -104,9 +106,7 @@ function maskText(text: string): string {
   if (!text.includes('=') && !text.includes('@')) return text;
   return text
     .replace(URL_PASSWORD, '$1***@')
-    .replace(PARAM, (all, sep: string, name: string, value: string) =>
-      value && (SECRET_KEY.test(name) || SECRET_PARAM.test(name)) ? `${sep}${name}=***` : all,
-    );
+    .replace(PARAM, (all, sep: string, name: string, value: string) => (value && isSecretName(name) ? `${sep}${name}=***` : all));
 }
 
 function cleanFields(fields: unknown): Fields {
@@ -182,7 +182,7 @@ function cleanEntries(keys: string[], read: (key: string, index: number) => unkn
   const out: Fields = {};
   for (const [i, key] of keys.entries()) {
     let value: unknown;
-    if (SECRET_KEY.test(key)) value = '***';
+    if (isSecretName(key)) value = '***';
     else {
       try {
         value = clean(read(key, i), depth + 1, ancestors);

@@ -6,6 +6,7 @@
 import { constants, readFileSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withoutSecrets } from './secrets.js';
 
 export interface RuntimeInfo {
   pid: number;
@@ -24,7 +25,7 @@ const file = (dataDir: string) => join(dataDir, 'runtime.json');
 
 export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  const recorded = info.externalDatabase ? { ...info, databaseUrl: withoutPassword(info.databaseUrl) } : info;
+  const recorded = info.externalDatabase ? { ...info, databaseUrl: withoutSecrets(info.databaseUrl) } : info;
   // O_NOFOLLOW: a symlink at this name is refused, not followed to a file elsewhere.
   const handle = await open(file(dataDir), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
@@ -32,17 +33,6 @@ export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Prom
     await handle.writeFile(JSON.stringify(recorded, null, 2));
   } finally {
     await handle.close();
-  }
-}
-
-function withoutPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    for (const name of [...u.searchParams.keys()]) if (/pass/i.test(name)) u.searchParams.delete(name);
-    return u.toString();
-  } catch {
-    return '';
   }
 }
 

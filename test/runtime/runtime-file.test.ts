@@ -42,11 +42,12 @@ describe('runtime.json', () => {
     expect(lstatSync(join(dir, 'runtime.json')).isSymbolicLink()).toBe(true);
   });
 
-  it("does not keep an external database's password", async () => {
-    await writeRuntimeInfo(dir, info('postgres://app:hunter2@db.internal:5432/app?sslpassword=k3y&sslmode=require', true));
+  it("does not keep an external database's password, nor any other secret parameter (the same names the logs mask)", async () => {
+    await writeRuntimeInfo(dir, info('postgres://app:hunter2@db.internal:5432/app?sslpassword=k3y&token=t0k&sslmode=require', true));
     const text = readFileSync(join(dir, 'runtime.json'), 'utf8');
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('k3y');
+    expect(text).not.toContain('t0k');
     expect(readRuntimeInfo(dir)?.databaseUrl).toBe('postgres://app@db.internal:5432/app?sslmode=require');
   });
 });
