@@ -20,9 +20,10 @@ export async function printPages<T>(
   let cursor: string | null = null;
   let first = true;
   let widths: number[] | null = null;
-  if (out.json) write('[');
   do {
+    // The first page is read before anything is written: a refusal (an unknown owner) leaves stdout empty.
     const page: Page<T> = await list.next(cursor);
+    if (out.json && cursor === null) write('[');
     if (out.json) {
       for (const item of page.items) {
         write(`${first ? '\n' : ',\n'}${JSON.stringify(list.json(item), null, 2).replace(/^/gm, '  ')}`);

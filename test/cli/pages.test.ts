@@ -35,6 +35,14 @@ describe('printing a list page by page', () => {
     expect(out.split('\n')).toEqual(['N   LABEL', '1   item 1', '22  item 22', '333  item 333', '']);
   });
 
+  it('a list refused on its first page (an unknown owner) prints nothing, so stdout stays empty as for every error', async () => {
+    let out = '';
+    const refused = { ...pages([], 1), next: async () => Promise.reject(new Error('no user nobody')) };
+    await expect(printPages({ json: true }, refused, (text) => (out += text))).rejects.toThrow('no user nobody');
+    await expect(printPages({ json: false }, refused, (text) => (out += text))).rejects.toThrow('no user nobody');
+    expect(out).toBe('');
+  });
+
   it('column widths of 300,000 rows: no argument list that grows with the rows (a spread threw at about 200,000)', () => {
     const rows = Array.from({ length: 300_000 }, (_, i) => [String(i), 'x']);
     expect(columnWidths(['N', 'X'], rows)).toEqual([6, 1]);
