@@ -1,4 +1,4 @@
-/** The pure lifecycle core: the public contract of issue 4 and the helpers the engine shares. */
+/** The pure lifecycle core (docs/lifecycle.md): the decision, schedules, deadlines, and the helpers the engine shares. */
 
 export { type ActivityBumpInput, activityBump } from './activity-bump.js';
 export { type NextAutostart, nextAllowedAutostart, nextAutostart } from './autostart.js';
@@ -13,13 +13,10 @@ export {
 export { BOUNDS } from './bounds.js';
 export { templateVersionForBuild, type VersionSource } from './builds.js';
 export {
-  type AutostartTiming,
   autostartBlockReason,
-  autostartTiming,
   type Decision,
   decide,
   type Reason,
-  usableSchedule,
 } from './decide.js';
 export { type DormancyMarks, dormancyMarks } from './dormancy.js';
 export { formatDuration, parseDuration } from './duration.js';

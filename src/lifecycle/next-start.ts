@@ -5,8 +5,7 @@
  * changes; `tickCacheUpdate` is the tick's part of it.
  */
 import { nextAllowedAutostart } from './autostart.js';
-import { autostartBlockReason } from './decide.js';
-import { parseWeeklySchedule } from './schedule.js';
+import { usableSchedule } from './decide.js';
 import type { TemplatePolicy, WorkspaceSnapshot, WorkspaceState } from './snapshot.js';
 
 export interface AutostartCache {
@@ -22,11 +21,10 @@ export function autostartCache(
   at: Date,
 ): AutostartCache {
   if (workspace.autostartSchedule === null) return { nextStartAt: null, autostartBlocked: null };
-  const blocked = autostartBlockReason({ workspace, template });
-  if (blocked !== null) return { nextStartAt: null, autostartBlocked: blocked };
+  const { schedule, blocked } = usableSchedule({ workspace, template });
+  if (schedule === null) return { nextStartAt: null, autostartBlocked: blocked };
   // A dormant workspace never autostarts; clearing dormancy recomputes the cache.
   if (workspace.dormantAt !== null) return { nextStartAt: null, autostartBlocked: null };
-  const schedule = parseWeeklySchedule(workspace.autostartSchedule);
   return { nextStartAt: nextAllowedAutostart(schedule, at, template.autostartAllowedDays), autostartBlocked: null };
 }
 

@@ -1,6 +1,7 @@
 // The operations module: every lifecycle operation a person can ask for, over
 // PostgreSQL and Temporal. The CLI and the HTTP API call this and only print.
 // Refusals are OpsError (code + one-line message) and change nothing.
+import { databaseNow } from '../db/sql/complete-build.js';
 import { MINUTE, truncateToMinute } from '../lifecycle/index.js';
 import type { OpsDeps } from './context.js';
 import { invalid } from './errors.js';
@@ -10,7 +11,7 @@ import { WorkspaceOps } from './workspaces.js';
 
 export { type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
 export { OpsError, type OpsErrorCode } from './errors.js';
-export { PAGE_MAX, type Page, type PageRequest } from './pages.js';
+export type { Page, PageRequest } from './pages.js';
 export {
   parseTemplateOptions,
   type Template,
@@ -61,7 +62,7 @@ export class Ops {
    */
   async tickInstant(at: Date, opts: { allowFuture?: boolean } = {}): Promise<Date> {
     if (Number.isNaN(at.getTime())) throw invalid('invalid tick time: not an instant');
-    const now = (await this.deps.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
+    const now = await databaseNow(this.deps.pool);
     if (!opts.allowFuture && at.getTime() > now.getTime() + MINUTE) {
       throw invalid(
         `refusing a tick at ${at.toISOString()}: it is after the database clock (${now.toISOString()}) plus one minute, and a future tick deletes and stamps as of then; allow a future tick explicitly for tests and demos`,

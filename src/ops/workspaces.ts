@@ -392,11 +392,11 @@ export class WorkspaceOps {
   async explain(ref: string, at?: Date): Promise<Explanation> {
     const { id, w, at: now } = await this.read(ref);
     const s = w.snapshot;
-    const label = `${w.ownerName}/${w.workspaceName}`;
-    if (w.deleted) throw conflict(`workspace ${label} is deleted: nothing more will happen to it`);
+    const name = label(w);
+    if (w.deleted) throw conflict(`workspace ${name} is deleted: nothing more will happen to it`);
     return {
       id,
-      workspace: label,
+      workspace: name,
       status: workspaceStatus(s.latestBuild.transition, s.latestJob.status),
       dormant: s.workspace.dormantAt !== null,
       now,
@@ -470,8 +470,7 @@ export class WorkspaceOps {
   async waitForBuild(jobId: string, timeoutMs: number, pollMs = 100): Promise<BuildRecord> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const build = UUID.test(jobId) ? await buildOfJob(this.deps.pool, jobId) : null;
-      if (build === null) throw notFound(`no build job ${jobId}`);
+      const build = await this.buildOfJob(jobId);
       if (!isJobActive(build.job.status)) return build;
       if (Date.now() >= until) {
         throw new OpsError('timeout', `build job ${jobId} is still ${build.job.status} after ${formatDuration(timeoutMs)}`);
@@ -525,7 +524,7 @@ export class WorkspaceOps {
     const id = await this.resolve(ref, true);
     const w = await loadSnapshot(this.deps.pool, id);
     if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
-    const at = (await this.deps.pool.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now;
+    const at = await databaseNow(this.deps.pool);
     return { id, w, at };
   }
 

@@ -1,5 +1,5 @@
 // What a successful build changes besides its job (docs/rules.md#on-build-completion).
-import type { PoolClient } from '../pool.js';
+import type { Pool, PoolClient } from '../pool.js';
 
 /** A start build succeeded: its deadlines, and the workspace's autostart cache (docs/rules.md#the-next_start_at-cache), in one statement. */
 export async function setStartedBuild(
@@ -24,8 +24,8 @@ export async function markWorkspaceDeleted(client: PoolClient, workspaceId: stri
   await client.query('UPDATE workspaces SET deleted = true, next_start_at = NULL WHERE id = $1', [workspaceId]);
 }
 
-/** The database clock, read inside the caller's transaction (docs/rules.md#time). */
-export async function databaseNow(client: PoolClient): Promise<Date> {
+/** The database clock, read inside the caller's transaction (docs/rules.md#time), or on the pool. */
+export async function databaseNow(client: Pool | PoolClient): Promise<Date> {
   const { rows } = await client.query<{ now: Date }>('SELECT now() AS now');
   return rows[0]!.now;
 }

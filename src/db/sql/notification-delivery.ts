@@ -1,6 +1,6 @@
 // The outbox's delivery statements: claim due rows under a lease, then record
 // each send's outcome. Claiming with SKIP LOCKED and a lease means concurrent
-// deliverers (the worker's sweep, an activity after commit) never send the
+// deliverers (one per worker, woken by NOTIFY or by its sweep) never send the
 // same notification at the same moment; a crashed deliverer's lease expires.
 import type { Pool } from '../pool.js';
 import { storableText } from '../text.js';
