@@ -9,7 +9,13 @@ export function storableText(text: string): string {
   return text.replace(CONTROL, '');
 }
 
-/** JSON for a jsonb column, with every string in it storable. */
+/** JSON for a jsonb column, with every string in it storable: values and keys. */
 export function storableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'string' ? storableText(v) : v));
+  return JSON.stringify(value, (_key, v) => {
+    if (typeof v === 'string') return storableText(v);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).map(([k, inner]) => [storableText(k), inner]));
+    }
+    return v;
+  });
 }
