@@ -62,6 +62,53 @@ describe('worked examples', () => {
       }),
     ).toEqual({ deadline: sat, maxDeadline: sat });
   });
+
+  // No workspace TTL, so only the max deadline is given; default quiet hours are CRON_TZ=UTC 0 0 * * *.
+  it.each([
+    {
+      name: 'default quiet hours, requirement Monday, weekly, C = Sun 2023-01-15 21:00Z → max deadline Mon 2023-01-16 00:00Z',
+      completedAt: '2023-01-15T21:00:00Z',
+      quietHours: null,
+      weeks: 1,
+      want: '2023-01-16T00:00:00.000Z',
+    },
+    {
+      name: 'the same, C = Sun 2023-01-15 23:00Z (less than 2 h before quiet hours) → the next requirement day, Mon 2023-01-23 00:00Z',
+      completedAt: '2023-01-15T23:00:00Z',
+      quietHours: null,
+      weeks: 1,
+      want: '2023-01-23T00:00:00.000Z',
+    },
+    {
+      name: 'quiet hours Berlin 23:30, requirement Monday, C = Mon 2023-01-16 12:00Z → Mon 2023-01-16 23:30 Berlin (22:30Z), the same night',
+      completedAt: '2023-01-16T12:00:00Z',
+      quietHours: 'CRON_TZ=Europe/Berlin 30 23 * * *',
+      weeks: 1,
+      want: '2023-01-16T22:30:00.000Z',
+    },
+    {
+      name: 'default quiet hours, requirement Monday, every 2 weeks, C = Tue 2023-01-03 12:00Z (week 0) → Mon 2023-01-09 00:00Z (week not checked again)',
+      completedAt: '2023-01-03T12:00:00Z',
+      quietHours: null,
+      weeks: 2,
+      want: '2023-01-09T00:00:00.000Z',
+    },
+    {
+      name: 'the same, C = Tue 2023-01-10 12:00Z (week 1) → Mon 2023-01-16 00:00Z (step 2 moves to week 2)',
+      completedAt: '2023-01-10T12:00:00Z',
+      quietHours: null,
+      weeks: 2,
+      want: '2023-01-16T00:00:00.000Z',
+    },
+  ])('$name', ({ completedAt, quietHours, weeks, want }) => {
+    expect(
+      autostop({
+        completedAt: at(completedAt),
+        template: { autostopRequirementDays: ['monday'], autostopRequirementWeeks: weeks },
+        quietHoursSchedule: quietHours,
+      }).maxDeadline,
+    ).toBe(want);
+  });
 });
 
 describe('step 2 next autostart', () => {

@@ -69,6 +69,18 @@ describe('autostop', () => {
       want: NOTHING,
     },
     {
+      name: 'autostop: dormant owner (not suspended) is not stopped for its status: running without a deadline stays running',
+      given: { owner: { status: 'dormant' } },
+      tick: '2024-01-01T10:05:00Z',
+      want: NOTHING,
+    },
+    {
+      name: 'autostop: dormant owner (not suspended) past its deadline is still stopped by the deadline rule',
+      given: running('2024-01-01T18:00:00Z', { owner: { status: 'dormant' } }),
+      tick: '2024-01-01T18:01:00Z',
+      want: STOP_AUTOSTOP,
+    },
+    {
       name: 'autostop: failed latest job blocks autostop',
       given: running('2024-01-01T18:00:00Z', { latestJob: { status: 'failed' } }),
       tick: '2024-01-01T19:00:00Z',
@@ -317,6 +329,37 @@ describe('failed cleanup', () => {
       want: STOP_AUTOSTOP,
     },
   ]);
+});
+
+describe('failed cleanup, then autostart resumes', () => {
+  it('failed cleanup stops a failed start after the failure TTL, then autostart resumes at the next schedule occurrence', () => {
+    // Daily 09:00 UTC schedule; the start build failed at 10:00 with a 1 h failure TTL.
+    const failedStart = snapshot({
+      workspace: { autostartSchedule: '0 9 * * *', nextStartAt: at('2024-01-02T09:00:00Z') },
+      template: { failureTtlMs: H },
+      latestBuild: { transition: 'start', createdAt: at('2024-01-01T10:00:00Z') },
+      latestJob: { status: 'failed', completedAt: at('2024-01-01T10:00:00Z') },
+    });
+    expect(decide(failedStart, at('2024-01-01T11:00:00Z'))).toMatchObject(NOTHING);
+    const cleanup = decide(failedStart, at('2024-01-01T11:01:00Z'));
+    expect(cleanup).toMatchObject(STOP_AUTOSTOP);
+    expect(cleanup.explanation).toMatch(/^failed cleanup: failed start build completed at 2024-01-01T10:00:00\.000Z, more than /);
+
+    // The stop build made at that tick succeeds a minute later; next_start_at is recomputed from its completion.
+    const stopped = {
+      ...failedStart,
+      workspace: { ...failedStart.workspace, nextStartAt: at('2024-01-02T09:00:00Z') },
+      latestBuild: {
+        ...failedStart.latestBuild,
+        buildNumber: failedStart.latestBuild.buildNumber + 1,
+        transition: 'stop' as const,
+        createdAt: at('2024-01-01T11:01:00Z'),
+      },
+      latestJob: { status: 'succeeded' as const, completedAt: at('2024-01-01T11:02:00Z'), canceledAt: null },
+    };
+    expect(decide(stopped, at('2024-01-02T08:59:00Z'))).toMatchObject(NOTHING);
+    expect(decide(stopped, at('2024-01-02T09:00:00Z'))).toMatchObject(START_AUTOSTART);
+  });
 });
 
 describe('dormancy', () => {

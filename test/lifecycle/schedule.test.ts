@@ -34,6 +34,7 @@ describe('weekly schedule syntax errors', () => {
     { name: 'full day name', spec: '0 9 * * monday', message: /full day names such as "monday" are not allowed; use sun, mon/ },
     { name: 'full day name in a range', spec: '0 9 * * monday-friday', message: /full day names such as "monday"/ },
     { name: 'L (last)', spec: '0 9 * * 5L', message: /special character "L" in the day-of-week field/ },
+    { name: 'W (nearest weekday)', spec: '0 9 15W * *', message: /special character "W" in the day-of-month field/ },
     { name: '# (nth weekday)', spec: '0 9 * * 1#2', message: /special character "#" in the day-of-week field/ },
     { name: 'H (hash)', spec: 'H 9 * * *', message: /special character "H" in the minute field/ },
     { name: '? (no value)', spec: '0 9 ? * *', message: /special character "\?" in the day-of-month field/ },

@@ -11,7 +11,13 @@ interface Case {
   run: (ops: Ops) => Promise<unknown>;
   code: OpsErrorCode;
   message: string | RegExp;
+  /** A long input the message must not repeat: the message holds no 100-character run of it and stays short. */
+  input?: string;
 }
+
+const LONG_DURATION = `${'9'.repeat(400)}d`;
+const LONG_SCHEDULE = `0 9 * * ${'1,'.repeat(200)}1`;
+const LONG_QUIET_HOURS = `0 ${'1,'.repeat(200)}1 * * *`;
 
 const cases: Case[] = [
   // users
@@ -61,6 +67,12 @@ const cases: Case[] = [
     message: 'invalid template name "": use 1 to 64 letters',
   },
   {
+    rule: 'a name has at most 64 characters',
+    run: (o) => o.templates.create({ name: 'a'.repeat(65) }),
+    code: 'invalid',
+    message: `invalid template name "${'a'.repeat(65)}": use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+  },
+  {
     rule: 'template name is unique',
     run: (o) => o.templates.create({ name: 'dev' }),
     code: 'conflict',
@@ -89,6 +101,12 @@ const cases: Case[] = [
     run: (o) => o.templates.create({ name: 'x', defaultTtl: '31d' }),
     code: 'invalid',
     message: 'invalid default TTL 31d: must be between 1m and 30d',
+  },
+  {
+    rule: 'default TTL is not between 0 and 1m',
+    run: (o) => o.templates.update('dev', { defaultTtl: '30s' }),
+    code: 'invalid',
+    message: 'invalid default TTL 30s: must be between 1m and 30d',
   },
   {
     rule: 'failure TTL is 0 or at least a minute',
@@ -360,6 +378,12 @@ const cases: Case[] = [
     code: 'invalid',
     message: 'invalid limit 0: use a whole number from 1 to 10000',
   },
+  {
+    rule: 'a history call returns at most 10,000 builds',
+    run: (o) => o.workspaces.history('alice/running', { limit: 10_001 }),
+    code: 'invalid',
+    message: 'invalid limit 10001: use a whole number from 1 to 10000',
+  },
   { rule: 'wait for an unknown job', run: (o) => o.waitForBuild('not-a-job', 100), code: 'not_found', message: 'no build job not-a-job' },
 
   // bounds (docs/operations.md#bounds): one mistaken value must not stop the engine
@@ -371,9 +395,10 @@ const cases: Case[] = [
   },
   {
     rule: 'a duration written with hundreds of digits is too long, not Infinity, and the message does not repeat it',
-    run: (o) => o.templates.update('dev', { activityBump: `${'9'.repeat(400)}d` }),
+    run: (o) => o.templates.update('dev', { activityBump: LONG_DURATION }),
     code: 'invalid',
     message: `invalid activity bump: invalid duration "${'9'.repeat(40)}…": too long`,
+    input: LONG_DURATION,
   },
   {
     rule: 'a duration in milliseconds is a finite whole number',
@@ -401,9 +426,24 @@ const cases: Case[] = [
   },
   {
     rule: 'a schedule has at most 256 characters, and the message does not repeat it',
-    run: (o) => o.workspaces.setAutostart('alice/stopped', `0 9 * * ${'1,'.repeat(200)}1`),
+    run: (o) => o.workspaces.setAutostart('alice/stopped', LONG_SCHEDULE),
     code: 'invalid',
     message: 'invalid autostart schedule: a schedule has at most 256 characters (got 409)',
+    input: LONG_SCHEDULE,
+  },
+  {
+    rule: 'a quiet hours schedule has at most 256 characters, and the message does not repeat it',
+    run: (o) => o.users.setQuietHours('alice', LONG_QUIET_HOURS),
+    code: 'invalid',
+    message: 'invalid quiet hours schedule: a schedule has at most 256 characters (got 409)',
+    input: LONG_QUIET_HOURS,
+  },
+  {
+    rule: "a new user's quiet hours schedule has at most 256 characters",
+    run: (o) => o.users.create({ username: 'x', quietHoursSchedule: LONG_QUIET_HOURS }),
+    code: 'invalid',
+    message: 'invalid quiet hours schedule: a schedule has at most 256 characters (got 409)',
+    input: LONG_QUIET_HOURS,
   },
   {
     rule: 'a name must not have the shape of an id, which it could shadow',
@@ -487,9 +527,23 @@ describe('every validation rule refuses bad input with its message and changes n
       if (typeof c.message === 'string') expect(message).toContain(c.message);
       else expect(message).toMatch(c.message);
       expect(message).not.toContain('\n');
+      if (c.input !== undefined) {
+        expect(message).toBe(c.message);
+        for (let i = 0; i + 100 <= c.input.length; i++) expect(message).not.toContain(c.input.slice(i, i + 100));
+        expect(message.length).toBeLessThan(200);
+      }
       expect(await dumpTables(h)).toEqual(before);
     });
   }
+
+  it('a quiet hours schedule is stored in its normal form: trimmed, fields separated by single spaces, on one line', async () => {
+    const created = await h.ops.users.create({ username: 'quinn', quietHoursSchedule: '  CRON_TZ=Europe/Berlin \t0  23 * *\n* ' });
+    expect(created.quietHoursSchedule).toBe('CRON_TZ=Europe/Berlin 0 23 * * *');
+    expect((await h.ops.users.get('quinn')).quietHoursSchedule).toBe('CRON_TZ=Europe/Berlin 0 23 * * *');
+    const set = await h.ops.users.setQuietHours('quinn', '\t0   2 *  * *  ');
+    expect(set.quietHoursSchedule).toBe('0 2 * * *');
+    expect((await h.ops.users.get('quinn')).quietHoursSchedule).toBe('0 2 * * *');
+  });
 
   it('timeout: waiting for a job that does not finish in time says how it stands', async () => {
     await expect(h.ops.waitForBuild(busyJob, 200)).rejects.toThrow(`build job ${busyJob} is still pending after 200ms`);

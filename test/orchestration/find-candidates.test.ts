@@ -19,6 +19,13 @@ describe('candidate query', () => {
     let suspended: string;
     let plain: Template;
     const expected = new Map<string, boolean>();
+    /** Each row's id by its name. */
+    const named = new Map<string, string>();
+    const idOf = (name: string): string => {
+      const id = named.get(name);
+      if (id === undefined) throw new Error(`no row named ${name}`);
+      return id;
+    };
     beforeAll(async () => {
       owner = await createUser(db.pool);
       suspended = await createUser(db.pool, 'suspended');
@@ -33,6 +40,7 @@ describe('candidate query', () => {
       const add = async (name: string, candidate: boolean, o: Partial<Parameters<typeof createWorkspace>[1]>) => {
         const id = await createWorkspace(db.pool, { ownerId: owner, template: plain, lastUsedAt, build: running, ...o });
         expected.set(id, candidate);
+        named.set(name, id);
         return name;
       };
       await add('deadline passed', true, { build: { ...running, deadline: plus(T, -MIN) } });
@@ -78,6 +86,20 @@ describe('candidate query', () => {
         deletingAt: plus(T, -D),
         build: { transition: 'delete', createdAt: plus(T, -2 * H), job: 'failed', completedAt: plus(T, -H) },
       });
+      await add('dormant, failed delete finished 25h ago', true, {
+        template: dormancy,
+        lastUsedAt: plus(T, -30 * D),
+        dormantAt: plus(T, -8 * D),
+        deletingAt: plus(T, -2 * D),
+        build: { transition: 'delete', createdAt: plus(T, -26 * H), job: 'failed', completedAt: plus(T, -25 * H) },
+      });
+      await add('dormant, failed delete finished exactly 24h ago (strict)', false, {
+        template: dormancy,
+        lastUsedAt: plus(T, -30 * D),
+        dormantAt: plus(T, -8 * D),
+        deletingAt: plus(T, -2 * D),
+        build: { transition: 'delete', createdAt: plus(T, -25 * H), job: 'failed', completedAt: plus(T, -24 * H) },
+      });
       await add('failed start past failure TTL', true, {
         template: failure,
         build: { ...running, job: 'failed', completedAt: plus(T, -2 * H) },
@@ -101,6 +123,17 @@ describe('candidate query', () => {
         .map(([id]) => id)
         .sort();
       expect(got).toEqual(want);
+    });
+
+    it('autodelete: a failed delete that finished more than 24 h before T is a candidate again (strict: not at exactly 24 h, nor 1 h)', async () => {
+      const got = await findCandidates(db.pool, { at: T, limit: 1000 });
+      expect(got).toContain(idOf('dormant, failed delete finished 25h ago'));
+      expect(got).not.toContain(idOf('dormant, failed delete finished exactly 24h ago (strict)'));
+      expect(got).not.toContain(idOf('dormant, failed delete 1h ago'));
+      // One minute later the 24 h have passed for the second one too.
+      expect(await findCandidates(db.pool, { at: plus(T, MIN), limit: 1000 })).toContain(
+        idOf('dormant, failed delete finished exactly 24h ago (strict)'),
+      );
     });
 
     it('pages by id with a cursor', async () => {

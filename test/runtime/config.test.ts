@@ -31,9 +31,27 @@ describe('configuration', () => {
     [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT must be one of auto, json, pretty/],
     [{ DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must start with postgres:\/\//],
     [{ DATABASE_URL: '::' }, /DATABASE_URL is not a valid URL/],
+    [{ AUTOBUILD_TICK_PAGE_SIZE: '0' }, /AUTOBUILD_TICK_PAGE_SIZE must be a whole number from 1 to 1000, got "0"/],
+    [{ AUTOBUILD_TICK_PAGE_SIZE: '1001' }, /AUTOBUILD_TICK_PAGE_SIZE must be a whole number from 1 to 1000, got "1001"/],
+    [{ AUTOBUILD_TICK_BATCH_SIZE: '0' }, /AUTOBUILD_TICK_BATCH_SIZE must be a whole number from 1 to 500, got "0"/],
+    [{ AUTOBUILD_TICK_BATCH_SIZE: '501' }, /AUTOBUILD_TICK_BATCH_SIZE must be a whole number from 1 to 500, got "501"/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    [{}, { pageSize: 500, batchSize: 100 }],
+    [
+      { AUTOBUILD_TICK_PAGE_SIZE: '1000', AUTOBUILD_TICK_BATCH_SIZE: '500' },
+      { pageSize: 1000, batchSize: 500 },
+    ],
+    [
+      { AUTOBUILD_TICK_PAGE_SIZE: '1', AUTOBUILD_TICK_BATCH_SIZE: '1' },
+      { pageSize: 1, batchSize: 1 },
+    ],
+  ])('accepts tick sizes %j within 1–1000 (page) and 1–500 (batch)', (env, tick) => {
+    expect(loadConfig(env).tick).toEqual(tick);
   });
 
   it('never shows a database password, in the URL or in its parameters', () => {

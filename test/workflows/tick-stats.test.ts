@@ -19,6 +19,22 @@ describe('tick statistics', () => {
     expect(JSON.stringify(stats).length).toBeLessThan(20_000);
   });
 
+  it('keep the documented bounds (docs/operations.md#bounds): 100 sampled errors of 500 characters each', () => {
+    expect(SAMPLE_CAP).toBe(100);
+    expect(MESSAGE_CAP).toBe(500);
+    const stats = emptyStats('2024-01-01T09:00:00.000Z', '2024-01-01T09:00:01.000Z');
+    for (let i = 0; i < 150; i++) recordError(stats, `e${i}`, 'x'.repeat(2000));
+    expect(stats.errors).toBe(150);
+    expect(stats.samples.errors).toHaveLength(100);
+    for (const sample of stats.samples.errors) {
+      expect(sample.message.startsWith('x'.repeat(500))).toBe(true);
+      expect(sample.message).not.toContain('x'.repeat(501));
+    }
+    const kept = emptyStats('2024-01-01T09:00:00.000Z', '2024-01-01T09:00:01.000Z');
+    recordError(kept, 'w', 'y'.repeat(500));
+    expect(kept.samples.errors[0]!.message).toBe('y'.repeat(500));
+  });
+
   it('keep each sampled error message short: a message that quotes a long input is cut', () => {
     const stats = emptyStats('2024-01-01T09:00:00.000Z', '2024-01-01T09:00:01.000Z');
     recordError(stats, 'w', `invalid schedule "${'1,'.repeat(5000)}"`);
