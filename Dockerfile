@@ -4,12 +4,15 @@
 # Build: compile src/ to dist/ and prebuild the workflow bundle (npm run build).
 FROM node:24.11-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json ./
+# Install scripts only prepare the embedded services (Temporal CLI, embedded
+# PostgreSQL), which a container using external ones does not run. Installed
+# before the sources are copied, so a source change does not reinstall.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
-# Install scripts only prepare the embedded services (Temporal CLI, embedded
-# PostgreSQL), which a container using external ones does not run.
-RUN npm ci --ignore-scripts && npm run build
+RUN npm run build
 
 # Run: dist/ with production dependencies only; no compiler, no bundler.
 FROM node:24.11-bookworm-slim

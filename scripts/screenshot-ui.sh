@@ -7,7 +7,7 @@
 # Needs:
 #   - `npm start` running (this script reads the addresses it wrote to <data dir>/runtime.json;
 #     set AUTOBUILD_DATA_DIR if you started it with one), and at least one tick that made a
-#     build (for example `npx autobuild tick --at <a minute when a workspace is due>`);
+#     build (for example `npx autobuild tick --at <a minute when a workspace is due> --allow-future`);
 #   - Chromium, headless. On Debian/Ubuntu: apt-get update && apt-get install -y chromium
 #     (or set CHROMIUM=/path/to/chrome).
 #
