@@ -26,19 +26,34 @@ export default async function setup(project: TestProject) {
   await chmod(dir, 0o755); // as root, PostgreSQL runs as the "postgres" user and must reach its folder
   const log = createLogger({ level: 'warn', format: 'json' });
   const cliPath = findTemporalCli(loadConfig().temporalCliPath);
+  // A free port can be taken between choosing it and binding it (the dev server
+  // binds several ports of its own): a start that fails is tried again on new
+  // ports, and each failure is printed, so that a run that still fails says why.
+  const attempt = async <T>(what: string, start: (n: number) => Promise<T>): Promise<T> => {
+    for (let n = 1; ; n++) {
+      try {
+        return await start(n);
+      } catch (err) {
+        process.stderr.write(`test services: ${what} did not start (attempt ${n} of 3): ${(err as Error).message}\n`);
+        if (n === 3) throw err;
+      }
+    }
+  };
   const started = await Promise.allSettled([
-    startEmbeddedPostgres({ dir: join(dir, 'postgres'), port: await freePort(), log }),
-    startTemporalDevServer({
-      cliPath,
-      dataDir: join(dir, 'temporal'),
-      ip: '127.0.0.1',
-      port: await freePort(),
-      uiPort: null,
-      namespace: 'default',
-      searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
-      persistent: false,
-      log,
-    }),
+    attempt('PostgreSQL', async (n) => startEmbeddedPostgres({ dir: join(dir, `postgres-${n}`), port: await freePort(), log })),
+    attempt('the Temporal dev server', async (n) =>
+      startTemporalDevServer({
+        cliPath,
+        dataDir: join(dir, `temporal-${n}`),
+        ip: '127.0.0.1',
+        port: await freePort(),
+        uiPort: null,
+        namespace: 'default',
+        searchAttributes: CUSTOM_SEARCH_ATTRIBUTES,
+        persistent: false,
+        log,
+      }),
+    ),
   ]);
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
