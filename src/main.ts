@@ -58,6 +58,7 @@ await runMain(async () => {
         provisioning: config.provisioning,
       });
       log.info('autobuild is running; press Ctrl-C to stop', {
+        defaultQuietHoursSchedule: config.defaultQuietHoursSchedule,
         temporalUI: services.uiUrl ?? 'see your Temporal cluster',
         taskQueue: config.taskQueue,
       });

@@ -15,6 +15,8 @@ export interface BuildActivityDeps {
   log: Logger;
   provisioner: Provisioner;
   provisioning: Pick<ProvisioningConfig, 'timeoutMs' | 'heartbeatTimeoutMs'>;
+  /** The quiet hours of owners who have none, for the max deadline at completion (Config.defaultQuietHoursSchedule). */
+  defaultQuietHoursSchedule?: string;
 }
 
 export type BeginBuildJobResult =
@@ -32,7 +34,7 @@ export type BeginBuildJobResult =
   | { run: false; status: JobStatus | 'missing' };
 
 export function createBuildActivities(deps: BuildActivityDeps) {
-  const { pool, log, provisioner, provisioning } = deps;
+  const { pool, log, provisioner, provisioning, defaultQuietHoursSchedule } = deps;
   return {
     async beginBuildJob(jobId: string): Promise<BeginBuildJobResult> {
       const begun = await beginJob(pool, jobId);
@@ -62,7 +64,7 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     },
 
     async completeBuildJob(jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
-      const result = await completeJob(pool, jobId, outcome);
+      const result = await completeJob(pool, jobId, outcome, { defaultQuietHoursSchedule });
       log.info('build job completed', { jobId, status: result.status, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
       return result;
     },

@@ -24,6 +24,8 @@ export interface ActivityDeps {
   provisioning?: ProvisioningConfig;
   /** Overrides the provisioner `provisioning` selects (tests). */
   provisioner?: Provisioner;
+  /** AUTOBUILD_DEFAULT_QUIET_HOURS (Config.defaultQuietHoursSchedule); default: DEFAULT_QUIET_HOURS_SCHEDULE. */
+  defaultQuietHoursSchedule?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -35,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
       log: deps.log,
       provisioning,
       provisioner: deps.provisioner ?? createProvisioner(provisioning, deps.pool),
+      defaultQuietHoursSchedule: deps.defaultQuietHoursSchedule,
     }),
     ...createTickActivities(deps.pool, deps.log),
     ...createEvaluateActivities(deps),

@@ -18,7 +18,12 @@ export interface CompleteResult {
   status: JobStatus | 'missing';
 }
 
-export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
+export interface CompleteOptions {
+  /** The quiet hours of owners who have none (AUTOBUILD_DEFAULT_QUIET_HOURS); default DEFAULT_QUIET_HOURS_SCHEDULE. */
+  defaultQuietHoursSchedule?: string;
+}
+
+export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome, opts: CompleteOptions = {}): Promise<CompleteResult> {
   return inTransaction(pool, async (client) => {
     const job = await lockJob(client, jobId);
     if (job === null) return { status: 'missing' };
@@ -39,7 +44,7 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
     const ended = await markJobCompleted(client, jobId, end);
     if (ended === null) return { status: job.status };
     if (effective.kind === 'succeeded') {
-      if (isLatest) await applySuccess(client, loaded, ended.completedAt);
+      if (isLatest) await applySuccess(client, loaded, ended.completedAt, opts);
     } else if (effective.kind === 'failed' && isLatest) {
       await notifyAutobuildFailed(client, loaded, effective.error);
     }
@@ -47,7 +52,7 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
   });
 }
 
-async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, completedAt: Date): Promise<void> {
+async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, completedAt: Date, opts: CompleteOptions): Promise<void> {
   const { snapshot } = loaded;
   const workspaceId = snapshot.workspace.id;
   const transition = snapshot.latestBuild.transition;
@@ -63,6 +68,7 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
       workspace: snapshot.workspace,
       template: snapshot.template,
       quietHoursSchedule: loaded.quietHoursSchedule,
+      defaultQuietHoursSchedule: opts.defaultQuietHoursSchedule,
     });
     // The deadlines and the autostart cache in one statement (one round trip).
     await setStartedBuild(client, { buildId: loaded.latestBuild.id, deadline, maxDeadline, workspaceId, cache });

@@ -6,6 +6,7 @@ import { DAY, HOUR, MINUTE } from './time.js';
 import { cronNumberOf, type Weekday } from './weekday.js';
 import { cronWeekdayOfDay, instantOfWall, localDayOf } from './zoned-time.js';
 
+/** The deployment's default quiet hours unless AUTOBUILD_DEFAULT_QUIET_HOURS sets another. */
 export const DEFAULT_QUIET_HOURS_SCHEDULE = 'CRON_TZ=UTC 0 0 * * *';
 
 /** Monday 2023-01-02 as a local day number: requirement weeks are counted from it. */
@@ -30,8 +31,10 @@ export interface AutostopInput {
   completedAt: Date;
   workspace: Pick<WorkspaceState, 'ttlMs' | 'autostartSchedule'>;
   template: AutostopTemplate;
-  /** The owner's quiet hours; null means the deployment default `CRON_TZ=UTC 0 0 * * *`. */
+  /** The owner's quiet hours; null means `defaultQuietHoursSchedule`. */
   quietHoursSchedule: string | null;
+  /** The deployment's default quiet hours (AUTOBUILD_DEFAULT_QUIET_HOURS); absent = DEFAULT_QUIET_HOURS_SCHEDULE. */
+  defaultQuietHoursSchedule?: string;
 }
 
 export interface Autostop {
@@ -57,15 +60,17 @@ export function computeAutostop(input: AutostopInput): Autostop {
     if (autostart !== null && deadline > autostart) deadline = autostart + ttl;
   }
   const { autostopRequirementDays: days, autostopRequirementWeeks: weeks } = input.template;
-  const maxDeadline =
-    days.length === 0
-      ? null
-      : requirementDeadline(C, parseDailySchedule(input.quietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE), days, weeks);
+  const maxDeadline = days.length === 0 ? null : requirementDeadline(C, parseDailySchedule(effectiveQuietHours(input)), days, weeks);
   if (maxDeadline !== null && (deadline === null || maxDeadline < deadline)) deadline = maxDeadline;
   return {
     deadline: deadline === null ? null : new Date(deadline),
     maxDeadline: maxDeadline === null ? null : new Date(maxDeadline),
   };
+}
+
+/** The owner's quiet hours, else the deployment's default. */
+function effectiveQuietHours(input: Pick<AutostopInput, 'quietHoursSchedule' | 'defaultQuietHoursSchedule'>): string {
+  return input.quietHoursSchedule ?? input.defaultQuietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE;
 }
 
 /** `nextAutostart(C)` when it is allowed; a schedule that cannot autostart does not count. */

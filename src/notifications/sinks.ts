@@ -2,6 +2,7 @@
 // HTTP webhook. A sink throws when the receiver did not take the notification.
 import type { NotificationConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
+import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 
 export interface OutgoingNotification {
   /** Stable across retries: receivers drop a repeat by it. */
@@ -27,17 +28,32 @@ export function logSink(log: Logger): NotificationSink {
   };
 }
 
-/** POSTs the notification as JSON with `Idempotency-Key: <id>`; any 2xx answer is a delivery. */
-export function webhookSink(url: string, timeoutMs: number): NotificationSink {
+export interface WebhookSigning {
+  /** AUTOBUILD_NOTIFY_WEBHOOK_SECRET; null = unsigned requests. */
+  secret: string | null;
+  /** The clock the signature's timestamp comes from (tests); default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * POSTs the notification as JSON with `Idempotency-Key: <id>` and, with a
+ * secret, `Autobuild-Signature` over the exact body sent (signed at each
+ * attempt); any 2xx answer is a delivery.
+ */
+export function webhookSink(url: string, timeoutMs: number, signing: WebhookSigning = { secret: null }): NotificationSink {
+  const now = signing.now ?? Date.now;
   return {
     name: 'webhook',
     async send(n) {
+      const body = JSON.stringify(n);
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': n.id, 'user-agent': 'autobuild' };
+      if (signing.secret !== null) headers[SIGNATURE_HEADER.toLowerCase()] = signWebhook(signing.secret, body, Math.floor(now() / 1000));
       let res: Response;
       try {
         res = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': n.id, 'user-agent': 'autobuild' },
-          body: JSON.stringify(n),
+          headers,
+          body,
           signal: AbortSignal.timeout(timeoutMs),
           // A redirect would send the body (and its idempotency key) wherever the answer points.
           redirect: 'error',
@@ -52,8 +68,13 @@ export function webhookSink(url: string, timeoutMs: number): NotificationSink {
   };
 }
 
+/** The sink the configuration names; called once at start, it warns when webhooks go out unsigned. */
 export function createSink(config: NotificationConfig, log: Logger): NotificationSink {
-  return config.webhookUrl === null ? logSink(log) : webhookSink(config.webhookUrl, config.webhookTimeoutMs);
+  if (config.webhookUrl === null) return logSink(log);
+  if (config.webhookSecret === null) {
+    log.warn('AUTOBUILD_NOTIFY_WEBHOOK_SECRET is not set: webhook notifications are sent unsigned, and receivers cannot verify them');
+  }
+  return webhookSink(config.webhookUrl, config.webhookTimeoutMs, { secret: config.webhookSecret });
 }
 
 /** Chat-style webhook URLs carry their token in the path or the query: errors, logs and the outbox show the origin only. */

@@ -5,7 +5,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { parseDuration } from '../lifecycle/index.js';
+import { DEFAULT_QUIET_HOURS_SCHEDULE, parseDailySchedule, parseDuration } from '../lifecycle/index.js';
+import { WEBHOOK_SECRET_MIN_LENGTH } from '../notifications/signature.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'pretty';
@@ -31,6 +32,8 @@ export interface Config {
   provisioning: ProvisioningConfig;
   notifications: NotificationConfig;
   tick: TickConfig;
+  /** AUTOBUILD_DEFAULT_QUIET_HOURS: the quiet hours of owners who have none (docs/rules.md#daily-schedule), normalized. */
+  defaultQuietHoursSchedule: string;
 }
 
 /** The per-minute tick (docs/orchestration.md). */
@@ -63,6 +66,8 @@ export interface ProvisioningConfig {
 export interface NotificationConfig {
   /** null = a structured log line per notification. */
   webhookUrl: string | null;
+  /** HMAC key of the Autobuild-Signature header (src/notifications/signature.ts); null = unsigned. */
+  webhookSecret: string | null;
   webhookTimeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -104,7 +109,26 @@ export function loadConfig(env: Env = process.env): Config {
       pageSize: count(env, 'AUTOBUILD_TICK_PAGE_SIZE', 500, 1000),
       batchSize: count(env, 'AUTOBUILD_TICK_BATCH_SIZE', 100, 500),
     },
+    defaultQuietHoursSchedule: loadDefaultQuietHours(env),
   };
+}
+
+/** AUTOBUILD_DEFAULT_QUIET_HOURS: a daily schedule, stored with its fields separated by single spaces. */
+export function loadDefaultQuietHours(env: Env = process.env): string {
+  const raw = nonEmpty(env, 'AUTOBUILD_DEFAULT_QUIET_HOURS');
+  if (raw === undefined) return DEFAULT_QUIET_HOURS_SCHEDULE;
+  const spec = raw.split(/\s+/).join(' ');
+  try {
+    parseDailySchedule(spec);
+  } catch (err) {
+    const message = (err as Error).message;
+    const prefix = `invalid schedule "${spec}": `;
+    const problem = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+    throw new ConfigError(
+      `AUTOBUILD_DEFAULT_QUIET_HOURS must be a daily schedule such as "CRON_TZ=Europe/Berlin 30 23 * * *", got "${shown(spec)}": ${shown(problem, 120)}`,
+    );
+  }
+  return spec;
 }
 
 function count(env: Env, name: string, fallback: number, max: number): number {
@@ -156,11 +180,25 @@ export function loadNotificationConfig(env: Env = process.env): NotificationConf
   }
   return {
     webhookUrl: raw ?? null,
+    webhookSecret: webhookSecret(env),
     webhookTimeoutMs: duration(env, 'AUTOBUILD_NOTIFY_WEBHOOK_TIMEOUT', '10s', 1),
     retryBaseMs,
     retryMaxMs,
     sweepIntervalMs: duration(env, 'AUTOBUILD_NOTIFY_INTERVAL', '30s', 1),
   };
+}
+
+/** AUTOBUILD_NOTIFY_WEBHOOK_SECRET, used as given: never trimmed, never echoed. */
+function webhookSecret(env: Env): string | null {
+  const name = 'AUTOBUILD_NOTIFY_WEBHOOK_SECRET';
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return null;
+  // Receivers verify with the same text: a stray space or newline would make every signature fail.
+  if (raw !== raw.trim()) throw new ConfigError(`${name} must not start or end with whitespace`);
+  if (raw.length < WEBHOOK_SECRET_MIN_LENGTH) {
+    throw new ConfigError(`${name} must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+  }
+  return raw;
 }
 
 /**
@@ -184,10 +222,10 @@ function duration(env: Env, name: string, fallback: string, minimumMs = 0): numb
 }
 
 /** A value quoted in a message: short, on one line. */
-function shown(raw: string): string {
+function shown(raw: string, max = 40): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   const line = raw.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
 function fraction(env: Env, name: string, fallback: number): number {

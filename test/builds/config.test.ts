@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs } from '../../src/notifications/deliver.js';
 import { ConfigError, loadNotificationConfig, loadProvisioningConfig } from '../../src/runtime/config.js';
+import { isSecretName } from '../../src/runtime/secrets.js';
 
 describe('provisioning and notification configuration', () => {
   it('defaults: simulated 3s, no failures, 10m timeout, 30s heartbeat, recovery after 30s every minute; log sink', () => {
@@ -19,6 +20,7 @@ describe('provisioning and notification configuration', () => {
     });
     expect(loadNotificationConfig({})).toEqual({
       webhookUrl: null,
+      webhookSecret: null,
       webhookTimeoutMs: 10_000,
       retryBaseMs: 1000,
       retryMaxMs: 300_000,
@@ -57,9 +59,11 @@ describe('provisioning and notification configuration', () => {
         AUTOBUILD_NOTIFY_RETRY_BACKOFF: '500ms',
         AUTOBUILD_NOTIFY_RETRY_MAX_BACKOFF: '1m',
         AUTOBUILD_NOTIFY_INTERVAL: '5s',
+        AUTOBUILD_NOTIFY_WEBHOOK_SECRET: 'x'.repeat(32),
       }),
     ).toEqual({
       webhookUrl: 'https://hooks.example.com/x?token=1',
+      webhookSecret: 'x'.repeat(32),
       webhookTimeoutMs: 2000,
       retryBaseMs: 500,
       retryMaxMs: 60_000,
@@ -109,6 +113,38 @@ describe('provisioning and notification configuration', () => {
     expect(() => loadNotificationConfig({ AUTOBUILD_NOTIFY_WEBHOOK_URL: 'hooks.example.com/T0/B0/s3cr3t' })).toThrow(
       /^AUTOBUILD_NOTIFY_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL$/,
     );
+  });
+
+  it('the webhook secret: at least 32 characters, used exactly as given, never echoed in an error', () => {
+    const name = 'AUTOBUILD_NOTIFY_WEBHOOK_SECRET';
+    expect(loadNotificationConfig({ [name]: 'k'.repeat(32) }).webhookSecret).toBe('k'.repeat(32));
+    expect(loadNotificationConfig({ [name]: '' }).webhookSecret).toBeNull();
+    expect(loadNotificationConfig({ [name]: '   ' }).webhookSecret).toBeNull();
+    for (const value of ['s3cr3t-but-short', 'k'.repeat(31)]) {
+      expect(() => loadNotificationConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadNotificationConfig({ [name]: value })).toThrow(
+        /^AUTOBUILD_NOTIFY_WEBHOOK_SECRET must be at least 32 characters \(e\.g\. openssl rand -hex 32\)$/,
+      );
+    }
+    // Receivers verify with the same text: surrounding whitespace would make every signature fail.
+    for (const value of [` ${'k'.repeat(32)}`, `${'k'.repeat(32)}\n`]) {
+      expect(() => loadNotificationConfig({ [name]: value })).toThrow(
+        /^AUTOBUILD_NOTIFY_WEBHOOK_SECRET must not start or end with whitespace$/,
+      );
+    }
+    const error = (() => {
+      try {
+        loadNotificationConfig({ [name]: 's3cr3t-but-short' });
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(error).not.toContain('s3cr3t');
+  });
+
+  it('the webhook secret is a secret by name: its variable and its configuration field are masked in logs', () => {
+    expect(isSecretName('AUTOBUILD_NOTIFY_WEBHOOK_SECRET')).toBe(true);
+    expect(isSecretName('webhookSecret')).toBe(true);
   });
 
   it('notification retries back off exponentially from the base, capped at the maximum', () => {

@@ -13,6 +13,7 @@ function autostop(
     workspace: { ttlMs: null, autostartSchedule: null, ...input.workspace },
     template: { ...defaultTemplate, ...input.template },
     quietHoursSchedule: input.quietHoursSchedule ?? null,
+    defaultQuietHoursSchedule: input.defaultQuietHoursSchedule,
   });
   return { deadline: result.deadline?.toISOString() ?? null, maxDeadline: result.maxDeadline?.toISOString() ?? null };
 }
@@ -245,5 +246,66 @@ describe('step 3 autostop requirement', () => {
 
   it('no requirement days means no max deadline', () => {
     expect(requirement('2024-01-01T12:00:00Z', { days: [], ttlMs: H }).maxDeadline).toBeNull();
+  });
+});
+
+describe('the deployment default quiet hours (AUTOBUILD_DEFAULT_QUIET_HOURS)', () => {
+  // Requirement every day, C = Mon 2024-01-01 12:00Z, no TTL: only the max deadline is given.
+  it.each([
+    { name: 'absent: the built-in CRON_TZ=UTC 0 0 * * *', given: {}, want: '2024-01-02T00:00:00.000Z' },
+    {
+      name: 'the built-in value given explicitly',
+      given: { defaultQuietHoursSchedule: 'CRON_TZ=UTC 0 0 * * *' },
+      want: '2024-01-02T00:00:00.000Z',
+    },
+    {
+      name: 'UTC 03:00 moves it three hours later',
+      given: { defaultQuietHoursSchedule: 'CRON_TZ=UTC 0 3 * * *' },
+      want: '2024-01-02T03:00:00.000Z',
+    },
+    {
+      name: 'Tokyo 03:00: the next 03:00 in Tokyo at least 2 h after C (Tue 03:00 JST = Mon 18:00Z)',
+      given: { defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *' },
+      want: '2024-01-01T18:00:00.000Z',
+    },
+    {
+      name: 'New York 22:30: the same evening in New York (Mon 22:30 EST = Tue 03:30Z)',
+      given: { defaultQuietHoursSchedule: 'CRON_TZ=America/New_York 30 22 * * *' },
+      want: '2024-01-02T03:30:00.000Z',
+    },
+    {
+      name: "the owner's quiet hours win over the default",
+      given: { quietHoursSchedule: 'CRON_TZ=Europe/Berlin 0 5 * * *', defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *' },
+      want: '2024-01-02T04:00:00.000Z',
+    },
+  ])('$name', ({ given, want }) => {
+    expect(
+      autostop({
+        completedAt: at('2024-01-01T12:00:00Z'),
+        template: { autostopRequirementDays: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] },
+        ...given,
+      }),
+    ).toEqual({ deadline: want, maxDeadline: want });
+  });
+
+  it('a longer TTL deadline is cut to the max deadline the default gives', () => {
+    expect(
+      autostop({
+        completedAt: at('2024-01-01T12:00:00Z'),
+        workspace: { ttlMs: 24 * H },
+        template: { autostopRequirementDays: ['tuesday'] },
+        defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *',
+      }),
+    ).toEqual({ deadline: '2024-01-01T18:00:00.000Z', maxDeadline: '2024-01-01T18:00:00.000Z' });
+  });
+
+  it('no requirement days: the default changes nothing', () => {
+    expect(
+      autostop({
+        completedAt: at('2024-01-01T12:00:00Z'),
+        workspace: { ttlMs: H },
+        defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *',
+      }),
+    ).toEqual({ deadline: '2024-01-01T13:00:00.000Z', maxDeadline: null });
   });
 });

@@ -54,6 +54,41 @@ describe('configuration', () => {
     expect(loadConfig(env).tick).toEqual(tick);
   });
 
+  it('default quiet hours: CRON_TZ=UTC 0 0 * * * unless AUTOBUILD_DEFAULT_QUIET_HOURS names a daily schedule, kept in its normal form', () => {
+    expect(loadConfig({}).defaultQuietHoursSchedule).toBe('CRON_TZ=UTC 0 0 * * *');
+    expect(loadConfig({ AUTOBUILD_DEFAULT_QUIET_HOURS: '' }).defaultQuietHoursSchedule).toBe('CRON_TZ=UTC 0 0 * * *');
+    expect(loadConfig({ AUTOBUILD_DEFAULT_QUIET_HOURS: 'CRON_TZ=Asia/Tokyo 0 3 * * *' }).defaultQuietHoursSchedule).toBe(
+      'CRON_TZ=Asia/Tokyo 0 3 * * *',
+    );
+    expect(loadConfig({ AUTOBUILD_DEFAULT_QUIET_HOURS: '  CRON_TZ=Europe/Berlin\t30  23 * * * ' }).defaultQuietHoursSchedule).toBe(
+      'CRON_TZ=Europe/Berlin 30 23 * * *',
+    );
+    expect(loadConfig({ AUTOBUILD_DEFAULT_QUIET_HOURS: '0 2 * * *' }).defaultQuietHoursSchedule).toBe('0 2 * * *');
+  });
+
+  it.each([
+    ['0 3 * * mon-fri', 'the day-of-week field must be * (got "mon-fri")'],
+    ['*/30 3 * * *', 'a daily schedule needs a single minute (got "*/30")'],
+    ['0 3-4 * * *', 'a daily schedule needs a single hour (got "3-4")'],
+    ['CRON_TZ=Mars/Olympus 0 3 * * *', 'Mars/Olympus'],
+    ['0 24 * * *', '24'],
+    ['@daily', ''],
+  ])('AUTOBUILD_DEFAULT_QUIET_HOURS=%j is refused in one line naming the variable', (value, problem) => {
+    let message = '';
+    try {
+      loadConfig({ AUTOBUILD_DEFAULT_QUIET_HOURS: value });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(
+      /^AUTOBUILD_DEFAULT_QUIET_HOURS must be a daily schedule such as "CRON_TZ=Europe\/Berlin 30 23 \* \* \*", got "/,
+    );
+    expect(message).toContain(`got "${value}"`);
+    expect(message).toContain(problem);
+    expect(message).not.toContain('\n');
+  });
+
   it('never shows a database password, in the URL or in its parameters', () => {
     expect(redactUrl('postgres://me:hunter2@db:5432/app')).toBe('postgres://me:***@db:5432/app');
     expect(redactUrl('postgres://me@db/app?password=hunter2&sslpassword=k3y&sslmode=require')).toBe(

@@ -177,6 +177,18 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
       env: () => ({ AUTOBUILD_PG_PORT: 'eighty' }),
       message: /^autobuild: AUTOBUILD_PG_PORT must be a port number between 1 and 65535, got "eighty"/,
     },
+    {
+      name: 'default quiet hours that are not a daily schedule',
+      env: () => ({ AUTOBUILD_DEFAULT_QUIET_HOURS: 'CRON_TZ=Asia/Tokyo 0 3 * * mon-fri' }),
+      message:
+        /^autobuild: AUTOBUILD_DEFAULT_QUIET_HOURS must be a daily schedule .*got "CRON_TZ=Asia\/Tokyo 0 3 \* \* mon-fri": .*day-of-week/,
+    },
+    {
+      // The value is never repeated: only its variable and the rule.
+      name: 'a webhook secret shorter than 32 characters',
+      env: () => ({ AUTOBUILD_NOTIFY_WEBHOOK_SECRET: 'hunter2-hunter2' }),
+      message: /^autobuild: AUTOBUILD_NOTIFY_WEBHOOK_SECRET must be at least 32 characters \(e\.g\. openssl rand -hex 32\)$/,
+    },
   ];
 
   it.each(cases)('$name', async ({ env, message }) => {
@@ -193,7 +205,7 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
     expect(stderrLines).toHaveLength(1);
     expect(stderrLines[0]).toMatch(message);
     expect(main.output()).not.toMatch(/^\s+at /m); // no stack trace
-    expect(main.output()).not.toMatch(/secret/);
+    expect(main.output()).not.toMatch(/secret|hunter2/);
     await rm(dataDir, { recursive: true, force: true });
   });
 });

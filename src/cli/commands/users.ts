@@ -94,7 +94,7 @@ function printUser(json: boolean, u: User, what?: string): void {
         ['username', u.username],
         ['id', u.id],
         ['status', u.status],
-        ['quiet hours', u.quietHoursSchedule ?? 'default (CRON_TZ=UTC 0 0 * * *)'],
+        ['quiet hours', u.quietHoursSchedule ?? 'the deployment default (AUTOBUILD_DEFAULT_QUIET_HOURS)'],
         ['created', formatInstant(u.createdAt)],
       ]),
   );
