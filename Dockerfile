@@ -18,6 +18,9 @@ RUN npm run build
 FROM node:24.11-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# The HTTP API (docs/api.md) listens on every interface inside the container; publish 7080 to reach it.
+ENV AUTOBUILD_API_HOST=0.0.0.0 AUTOBUILD_API_PORT=7080
+EXPOSE 7080
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist

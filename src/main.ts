@@ -2,6 +2,8 @@
 // configured, and the worker. Ctrl-C drains the worker and stops what we started.
 import { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
+import { adviseFirstToken } from './api/first-token.js';
+import { startApi } from './api/service.js';
 import { startBackgroundTasks } from './builds/background.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
@@ -56,9 +58,19 @@ await runMain(async () => {
         client,
         eagerStart: true,
         provisioning: config.provisioning,
-      });
-      log.info('autobuild is running; press Ctrl-C to stop', {
         defaultQuietHoursSchedule: config.defaultQuietHoursSchedule,
+      });
+      const api = await startApi({
+        pool,
+        client,
+        taskQueue: config.taskQueue,
+        log: log.child({ component: 'api' }),
+        ...config.api,
+        defaultQuietHours: config.defaultQuietHoursSchedule,
+      });
+      await adviseFirstToken(pool, log);
+      log.info('autobuild is running; press Ctrl-C to stop', {
+        api: api.url,
         temporalUI: services.uiUrl ?? 'see your Temporal cluster',
         taskQueue: config.taskQueue,
       });
@@ -76,7 +88,7 @@ await runMain(async () => {
       try {
         await worker.run(); // resolves after SIGINT/SIGTERM, once in-flight tasks drain
       } finally {
-        await background.stop();
+        await Promise.all([background.stop(), api.close()]);
       }
       log.info('worker stopped');
     } finally {

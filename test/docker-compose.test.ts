@@ -40,6 +40,14 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui']!.ports).toContain('8233:8080');
   });
 
+  it('serves the HTTP API on every interface of the worker container and publishes it on 7080', () => {
+    expect(services.worker!.environment).toMatchObject({ AUTOBUILD_API_HOST: '0.0.0.0', AUTOBUILD_API_PORT: '7080' });
+    expect(services.worker!.ports).toContain('7080:7080');
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ENV AUTOBUILD_API_HOST=0\.0\.0\.0 AUTOBUILD_API_PORT=7080$/m);
+    expect(dockerfile).toMatch(/^EXPOSE 7080$/m);
+  });
+
   it('gives every long-running service a health check and orders start-up by dependencies', () => {
     for (const name of ['temporal-db', 'app-db', 'temporal', 'temporal-ui', 'worker']) {
       expect(services[name]!.healthcheck?.test, name).toBeDefined();

@@ -5,11 +5,13 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config.js';
 import { addGlobalOptions, currentContext } from './command.js';
+import { auditCommand } from './commands/audit.js';
 import { engineCommands } from './commands/engine.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
 import { reevaluateCommand } from './commands/reevaluate.js';
 import { templateCommand } from './commands/templates.js';
+import { tokenCommand } from './commands/tokens.js';
 import { userCommand } from './commands/users.js';
 import { workspaceCommand } from './commands/workspaces.js';
 import { CliError, EXIT, type ExitCode, firstLine, isUnreachable } from './errors.js';
@@ -21,7 +23,16 @@ export function buildProgram(): Command {
     .description('Operate the autobuild engine: users, templates, workspaces, schedules and ticks.')
     .version(VERSION, '--version');
   addGlobalOptions(program);
-  for (const make of [userCommand, templateCommand, workspaceCommand, explainCommand, historyCommand, reevaluateCommand]) {
+  for (const make of [
+    userCommand,
+    templateCommand,
+    workspaceCommand,
+    explainCommand,
+    historyCommand,
+    reevaluateCommand,
+    tokenCommand,
+    auditCommand,
+  ]) {
     program.addCommand(make());
   }
   for (const command of engineCommands()) program.addCommand(command);

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createPool, inTransaction, type Pool, type PoolClient } from '../db/pool.js';
+import { type Actor, cliActor } from './actor.js';
 
 export type { Pool } from '../db/pool.js';
 
@@ -9,7 +10,12 @@ export interface OpsDeps {
   client: Client;
   /** The task queue the workers serve; build workflows are started on it. */
   taskQueue: string;
+  /** Who the changes are audited under (docs/operations.md#audit-log); default `cli:<operating-system user>`. */
+  actor?: Actor;
 }
+
+/** The actor that changes made with these dependencies are audited under. */
+export const actorOf = (deps: OpsDeps): Actor => deps.actor ?? cliActor();
 
 export const transaction = <T>(deps: OpsDeps, fn: (c: PoolClient) => Promise<T>) => inTransaction(deps.pool, fn);
 

@@ -5,6 +5,8 @@ export type OpsErrorCode =
   | 'not_found'
   /** The input is malformed or out of range. */
   | 'invalid'
+  /** The input is well formed but the lifecycle policy refuses it (the template forbids it, past the max deadline). */
+  | 'refused'
   /** The input is fine but the current state forbids it (a build is active, already stopped, a name is taken). */
   | 'conflict'
   /** waitForBuild gave up before the job finished. */
@@ -15,11 +17,14 @@ export class OpsError extends Error {
   constructor(
     readonly code: OpsErrorCode,
     message: string,
+    /** The input the error is about, as the operation names it (`autostart schedule`, `TTL`); absent when it is about no one input. */
+    readonly field?: string,
   ) {
     super(message);
   }
 }
 
 export const notFound = (message: string) => new OpsError('not_found', message);
-export const invalid = (message: string) => new OpsError('invalid', message);
+export const invalid = (message: string, field?: string) => new OpsError('invalid', message, field);
+export const refused = (message: string, field?: string) => new OpsError('refused', message, field);
 export const conflict = (message: string) => new OpsError('conflict', message);

@@ -3,12 +3,20 @@
 // Refusals are OpsError (code + one-line message) and change nothing.
 import { databaseNow } from '../db/sql/complete-build.js';
 import { MINUTE, truncateToMinute } from '../lifecycle/index.js';
+import { ActivityOps } from './activity.js';
+import { type Actor, checkedActor } from './actor.js';
+import { AuditOps } from './audit.js';
 import type { OpsDeps } from './context.js';
 import { invalid } from './errors.js';
 import { TemplateOps } from './templates.js';
+import { TokenOps } from './tokens.js';
 import { UserOps } from './users.js';
 import { WorkspaceOps } from './workspaces.js';
 
+export { ACTIVITY_BATCH_MAX, ActivityOps, type ActivityReport, type ActivityResult, type ActivityScope } from './activity.js';
+export type { Actor } from './actor.js';
+export type { AuditAction, AuditEntry, AuditFilterInput } from './audit.js';
+export { AuditOps } from './audit.js';
 export { type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
 export { OpsError, type OpsErrorCode } from './errors.js';
 export type { Page, PageRequest } from './pages.js';
@@ -20,6 +28,18 @@ export {
   type TemplateUpdate,
   type TemplateVersion,
 } from './templates.js';
+export {
+  type CreatedToken,
+  type CreateTokenInput,
+  type Principal,
+  type Role,
+  TOKEN_DEFAULT_EXPIRY_MS,
+  TOKEN_MAX_EXPIRY_MS,
+  TOKEN_ROLES,
+  TokenOps,
+  type TokenRecord,
+  type TokenRole,
+} from './tokens.js';
 export { type CreateUserInput, USER_STATUSES, type User, UserOps } from './users.js';
 export type { DaysInput, DurationInput } from './validate.js';
 export {
@@ -30,6 +50,7 @@ export {
   type Explanation,
   type JobRecord,
   type Reevaluation,
+  WORKSPACE_STATUSES,
   type WorkspaceDetails,
   WorkspaceOps,
   type WorkspaceStatus,
@@ -41,11 +62,26 @@ export class Ops {
   readonly users: UserOps;
   readonly templates: TemplateOps;
   readonly workspaces: WorkspaceOps;
+  readonly tokens: TokenOps;
+  readonly audit: AuditOps;
+  readonly activity: ActivityOps;
 
   constructor(private readonly deps: OpsDeps) {
     this.users = new UserOps(deps);
     this.templates = new TemplateOps(deps);
     this.workspaces = new WorkspaceOps(deps);
+    this.tokens = new TokenOps(deps);
+    this.audit = new AuditOps(deps);
+    this.activity = new ActivityOps(deps);
+  }
+
+  /**
+   * The same operations, with every change audited under `actor`
+   * (docs/operations.md#audit-log); without it, changes are audited as
+   * `cli:<operating-system user>`. Shares the pool and the Temporal client.
+   */
+  as(actor: Actor): Ops {
+    return new Ops({ ...this.deps, actor: checkedActor(actor) });
   }
 
   /** Waits until a build job has finished; throws OpsError('timeout') after `timeoutMs`. */

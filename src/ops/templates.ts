@@ -20,6 +20,7 @@ import {
 } from '../db/sql/templates.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { autostartCache, type TemplatePolicy } from '../lifecycle/index.js';
+import { recordAudit } from './audit.js';
 import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
@@ -104,8 +105,18 @@ export class TemplateOps {
     const { name: rawName, ...options } = input;
     const name = v.name('template name', rawName);
     const policy = parseTemplateOptions(options);
-    const id = await transaction(this.deps, (c) => insertTemplate(c, { name, versionName: FIRST_VERSION, policy }));
-    if (id === null) throw conflict(`template ${name} already exists`);
+    const id = await transaction(this.deps, async (c) => {
+      const id = await insertTemplate(c, { name, versionName: FIRST_VERSION, policy });
+      if (id === null) throw conflict(`template ${name} already exists`);
+      const created = (await findTemplate(c, id))!;
+      await recordAudit(c, this.deps, {
+        action: 'template.create',
+        templateId: id,
+        before: null,
+        after: { name, activeVersion: created.activeVersion.name, policy: created.policy },
+      });
+      return id;
+    });
     return this.get(id);
   }
 
@@ -144,6 +155,14 @@ export class TemplateOps {
           autostartRecomputed++;
         }
       }
+      // The options given, as they were and as they are.
+      const changed = Object.keys(policy) as Array<keyof TemplatePolicy>;
+      await recordAudit(c, this.deps, {
+        action: 'template.update',
+        templateId: after.id,
+        before: { policy: pick(was, changed) },
+        after: { policy: pick(now, changed), deletingAtRecomputed, autostartRecomputed },
+      });
       return { template: after, deletingAtRecomputed, autostartRecomputed };
     });
   }
@@ -155,6 +174,12 @@ export class TemplateOps {
       const version = await insertVersion(c, template.id, name);
       if (version === null) throw conflict(`template ${template.name} already has a version ${name}`);
       if (opts.activate) await setActiveVersion(c, template.id, version.id);
+      await recordAudit(c, this.deps, {
+        action: 'template.version.create',
+        templateId: template.id,
+        before: opts.activate ? { activeVersion: template.activeVersion.name } : null,
+        after: { version: name, versionId: version.id, ...(opts.activate ? { activeVersion: name } : {}) },
+      });
       return { ...version, active: opts.activate === true };
     });
   }
@@ -166,6 +191,12 @@ export class TemplateOps {
       const version = (await listVersions(c, template.id)).find((x) => x.name === versionName || x.id === versionName);
       if (version === undefined) throw notFound(`template ${template.name} has no version ${versionName}`);
       await setActiveVersion(c, template.id, version.id);
+      await recordAudit(c, this.deps, {
+        action: 'template.version.promote',
+        templateId: template.id,
+        before: { activeVersion: template.activeVersion.name },
+        after: { activeVersion: version.name },
+      });
     });
     return this.get(ref);
   }
@@ -174,7 +205,20 @@ export class TemplateOps {
     const template = await this.get(ref);
     return listVersions(this.deps.pool, template.id);
   }
+
+  /** A page of versions, oldest first (the HTTP API's list). */
+  async versionPage(ref: string, page: PageRequest = {}): Promise<Page<TemplateVersion>> {
+    const { limit, after } = pageQuery(page, 1);
+    const template = await this.get(ref);
+    const id = after?.[0] ?? null;
+    if (id !== null && !/^[0-9a-f-]{36}$/i.test(id))
+      throw invalid('invalid cursor: pass back the nextCursor of the previous page', 'cursor');
+    const rows = await listVersions(this.deps.pool, template.id, { after: id, limit: limit + 1 });
+    return toPage(rows, limit, (v) => [v.id]);
+  }
 }
+
+const pick = (policy: TemplatePolicy, keys: Array<keyof TemplatePolicy>) => Object.fromEntries(keys.map((k) => [k, policy[k]]));
 
 async function lockTemplate(c: PoolClient, ref: string): Promise<Template> {
   const template = await findTemplate(c, ref, { lock: 'update' });

@@ -1,6 +1,8 @@
 // Users: create, set status, set quiet hours (docs/rules.md#entities, docs/rules.md#daily-schedule).
+import type { PoolClient } from '../db/pool.js';
 import { findUser, insertUser, listUsers, type UserRow, type UserStatus, updateUser } from '../db/sql/users.js';
-import type { OpsDeps } from './context.js';
+import { recordAudit } from './audit.js';
+import { type OpsDeps, transaction } from './context.js';
 import { conflict, notFound } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
 import * as v from './validate.js';
@@ -22,9 +24,17 @@ export class UserOps {
     const username = v.name('username', input.username);
     const status = input.status === undefined ? 'active' : v.oneOf('status', input.status, USER_STATUSES);
     const quietHoursSchedule = input.quietHoursSchedule == null ? null : v.dailySchedule('quiet hours schedule', input.quietHoursSchedule);
-    const user = await insertUser(this.deps.pool, { username, status, quietHoursSchedule });
-    if (user === null) throw conflict(`user ${username} already exists`);
-    return user;
+    return transaction(this.deps, async (c) => {
+      const user = await insertUser(c, { username, status, quietHoursSchedule });
+      if (user === null) throw conflict(`user ${username} already exists`);
+      await recordAudit(c, this.deps, {
+        action: 'user.create',
+        userId: user.id,
+        before: null,
+        after: { username, status, quietHoursSchedule },
+      });
+      return user;
+    });
   }
 
   /** By username or id. */
@@ -41,16 +51,41 @@ export class UserOps {
     return toPage(rows, limit, (u) => [u.username]);
   }
 
+  /** Read, locked, changed and audited in one transaction. */
   async setStatus(ref: string, status: UserStatus): Promise<User> {
     const valid = v.oneOf('status', status, USER_STATUSES);
-    const user = await this.get(ref);
-    return updateUser(this.deps.pool, user.id, { status: valid });
+    return transaction(this.deps, async (c) => {
+      const user = await lockUser(c, ref);
+      const updated = await updateUser(c, user.id, { status: valid });
+      await recordAudit(c, this.deps, {
+        action: 'user.status',
+        userId: user.id,
+        before: { status: user.status },
+        after: { status: valid },
+      });
+      return updated;
+    });
   }
 
   /** Applies to the max deadline of later builds (docs/rules.md#on-build-completion step 3). */
   async setQuietHours(ref: string, schedule: string | null): Promise<User> {
     const valid = schedule === null ? null : v.dailySchedule('quiet hours schedule', schedule);
-    const user = await this.get(ref);
-    return updateUser(this.deps.pool, user.id, { quietHoursSchedule: valid });
+    return transaction(this.deps, async (c) => {
+      const user = await lockUser(c, ref);
+      const updated = await updateUser(c, user.id, { quietHoursSchedule: valid });
+      await recordAudit(c, this.deps, {
+        action: 'user.quiet-hours',
+        userId: user.id,
+        before: { quietHoursSchedule: user.quietHoursSchedule },
+        after: { quietHoursSchedule: valid },
+      });
+      return updated;
+    });
   }
+}
+
+async function lockUser(c: PoolClient, ref: string): Promise<User> {
+  const user = await findUser(c, ref, { lock: 'update' });
+  if (user === null) throw notFound(`no user ${ref}`);
+  return user;
 }

@@ -27,10 +27,11 @@ export function name(field: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value)) {
     throw invalid(
       `invalid ${field} ${JSON.stringify(typeof value === 'string' ? value.slice(0, 80) : value)}: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`,
+      field,
     );
   }
   // References take a name or an id: a name shaped like an id could stand for another's.
-  if (UUID.test(value)) throw invalid(`invalid ${field} ${JSON.stringify(value)}: a name must not have the shape of an id (a UUID)`);
+  if (UUID.test(value)) throw invalid(`invalid ${field} ${JSON.stringify(value)}: a name must not have the shape of an id (a UUID)`, field);
   return value;
 }
 
@@ -38,19 +39,19 @@ export function durationMs(field: string, value: DurationInput, maxMs: number): 
   let ms: number;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || !Number.isInteger(value))
-      throw invalid(`invalid ${field} ${value}: milliseconds must be a whole number`);
+      throw invalid(`invalid ${field} ${value}: milliseconds must be a whole number`, field);
     ms = value;
   } else if (typeof value === 'string') {
     try {
       ms = parseDuration(value);
     } catch (err) {
-      throw invalid(`invalid ${field}: ${(err as Error).message}`);
+      throw invalid(`invalid ${field}: ${(err as Error).message}`, field);
     }
   } else {
-    throw invalid(`invalid ${field}: expected a duration such as 8h or 30m`);
+    throw invalid(`invalid ${field}: expected a duration such as 8h or 30m`, field);
   }
-  if (ms < 0) throw invalid(`invalid ${field}: must not be negative`);
-  if (ms > maxMs) throw invalid(`invalid ${field} ${formatDuration(ms)}: at most ${formatDuration(maxMs)}`);
+  if (ms < 0) throw invalid(`invalid ${field}: must not be negative`, field);
+  if (ms > maxMs) throw invalid(`invalid ${field} ${formatDuration(ms)}: at most ${formatDuration(maxMs)}`, field);
   return ms;
 }
 
@@ -62,7 +63,7 @@ export function policyMs(field: string, value: DurationInput): number {
 /** 0 (off), or at least a minute: rules are checked once a minute. */
 export function offOrAtLeastMinute(field: string, value: DurationInput): number {
   const ms = policyMs(field, value);
-  if (ms > 0 && ms < MINUTE) throw invalid(`invalid ${field} ${formatDuration(ms)}: use 0 (off) or at least 1m`);
+  if (ms > 0 && ms < MINUTE) throw invalid(`invalid ${field} ${formatDuration(ms)}: use 0 (off) or at least 1m`, field);
   return ms;
 }
 
@@ -70,41 +71,42 @@ export function offOrAtLeastMinute(field: string, value: DurationInput): number 
 export function ttlMs(field: string, value: DurationInput): number {
   const ms = durationMs(field, value, Number.MAX_SAFE_INTEGER);
   if (ms < BOUNDS.ttlMinMs || ms > BOUNDS.ttlMaxMs) {
-    throw invalid(`invalid ${field} ${formatDuration(ms)}: must be between 1m and 30d`);
+    throw invalid(`invalid ${field} ${formatDuration(ms)}: must be between 1m and 30d`, field);
   }
   return ms;
 }
 
 export function weekdays(field: string, value: DaysInput): Weekday[] {
   const list = typeof value === 'string' ? value : Array.isArray(value) ? (value.length ? value.join(',') : 'none') : null;
-  if (list === null) throw invalid(`invalid ${field}: expected day names such as mon-fri`);
+  if (list === null) throw invalid(`invalid ${field}: expected day names such as mon-fri`, field);
   try {
     return parseWeekdayList(list);
   } catch (err) {
-    throw invalid(`invalid ${field}: ${(err as Error).message}`);
+    throw invalid(`invalid ${field}: ${(err as Error).message}`, field);
   }
 }
 
 /** A valid weekly schedule, as it is stored: its fields separated by single spaces. */
 export function weeklySchedule(field: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 30 8 * * mon-fri"`);
+  if (typeof value !== 'string')
+    throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 30 8 * * mon-fri"`, field);
   const spec = normalizedSchedule(field, value);
   try {
     parseWeeklySchedule(spec);
   } catch (err) {
-    throw invalid(`invalid ${field}: ${(err as Error).message}`);
+    throw invalid(`invalid ${field}: ${(err as Error).message}`, field);
   }
   return spec;
 }
 
 /** A valid daily (quiet hours) schedule, as it is stored: its fields separated by single spaces. */
 export function dailySchedule(field: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 0 23 * * *"`);
+  if (typeof value !== 'string') throw invalid(`invalid ${field}: expected a schedule such as "CRON_TZ=Europe/Berlin 0 23 * * *"`, field);
   const spec = normalizedSchedule(field, value);
   try {
     parseDailySchedule(spec);
   } catch (err) {
-    throw invalid(`invalid ${field}: ${(err as Error).message}`);
+    throw invalid(`invalid ${field}: ${(err as Error).message}`, field);
   }
   return spec;
 }
@@ -112,26 +114,26 @@ export function dailySchedule(field: string, value: unknown): string {
 /** Bounded, and one line: a schedule is stored (and quoted in messages) in its normal form. */
 function normalizedSchedule(field: string, value: string): string {
   if (value.length > BOUNDS.scheduleMaxLength) {
-    throw invalid(`invalid ${field}: a schedule has at most ${BOUNDS.scheduleMaxLength} characters (got ${value.length})`);
+    throw invalid(`invalid ${field}: a schedule has at most ${BOUNDS.scheduleMaxLength} characters (got ${value.length})`, field);
   }
   return value.trim().split(/\s+/).join(' ');
 }
 
 export function oneOf<const T extends readonly string[]>(field: string, value: unknown, allowed: T): T[number] {
   if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw invalid(`invalid ${field} ${JSON.stringify(value)}: use one of ${allowed.join(', ')}`);
+    throw invalid(`invalid ${field} ${JSON.stringify(value)}: use one of ${allowed.join(', ')}`, field);
   }
   return value as T[number];
 }
 
 export function boolean(field: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalid(`invalid ${field} ${JSON.stringify(value)}: use true or false`);
+  if (typeof value !== 'boolean') throw invalid(`invalid ${field} ${JSON.stringify(value)}: use true or false`, field);
   return value;
 }
 
 export function integerBetween(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`invalid ${field} ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`);
+    throw invalid(`invalid ${field} ${JSON.stringify(value)}: use a whole number from ${min} to ${max}`, field);
   }
   return value;
 }

@@ -5,7 +5,7 @@
 // provisioning (startBuild) after the commit.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { buildWorkflowId, startBuild } from '../builds/start-build.js';
-import { BuildActiveError, BuildRaceError, insertBuild, insertNextBuild } from '../db/insert-build.js';
+import { BuildActiveError, BuildRaceError, type InsertedBuild, insertBuild, insertNextBuild } from '../db/insert-build.js';
 import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
 import type { PoolClient } from '../db/pool.js';
 import { databaseNow } from '../db/sql/complete-build.js';
@@ -25,11 +25,11 @@ import {
   setLatestBuildDeadline,
   updateWorkspaceFields,
   type WorkspaceListRow,
+  workspaceScope,
 } from '../db/sql/workspaces.js';
 import { markDormant } from '../engine/effects.js';
 import type { EvaluateResult } from '../engine/outcome.js';
 import {
-  activityBump,
   autostartCache,
   formatDuration,
   isJobActive,
@@ -40,8 +40,9 @@ import {
   type Transition,
 } from '../lifecycle/index.js';
 import { evaluateNow } from '../runtime/evaluate-client.js';
-import { type OpsDeps, transaction } from './context.js';
-import { conflict, invalid, notFound, OpsError } from './errors.js';
+import { type AuditAction, recordAudit } from './audit.js';
+import { actorOf, type OpsDeps, transaction } from './context.js';
+import { conflict, invalid, notFound, OpsError, refused } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
 import * as v from './validate.js';
 
@@ -49,17 +50,19 @@ export type { BuildRecord, JobRecord } from '../db/sql/workspaces.js';
 export type WorkspaceSummary = WorkspaceListRow & { status: WorkspaceStatus };
 
 /** What a person sees: the latest transition and how its job is doing. */
-export type WorkspaceStatus =
-  | 'pending'
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'deleting'
-  | 'deleted'
-  | 'failed'
-  | 'canceling'
-  | 'canceled';
+export const WORKSPACE_STATUSES = [
+  'pending',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'deleting',
+  'deleted',
+  'failed',
+  'canceling',
+  'canceled',
+] as const;
+export type WorkspaceStatus = (typeof WORKSPACE_STATUSES)[number];
 
 export function workspaceStatus(transition: Transition | null, job: JobStatus | null, deleted = false): WorkspaceStatus {
   if (deleted) return 'deleted';
@@ -159,14 +162,14 @@ export class WorkspaceOps {
       const owner = await findUser(c, input.owner, { lock: 'share' });
       if (owner === null) throw notFound(`no user ${input.owner}`);
       if (owner.status === 'suspended') throw conflict(`user ${owner.username} is suspended`);
-      const initiator = input.initiator === undefined ? owner : await findUser(c, input.initiator);
-      if (initiator === null) throw notFound(`no user ${input.initiator}`);
+      const initiator = await this.initiator(c, input.initiator, owner);
       const template = await findTemplate(c, input.template, { lock: 'share' });
       if (template === null) throw notFound(`no template ${input.template}`);
       const policy = template.policy;
-      if (schedule !== null && !policy.allowUserAutostart) throw invalid(`template ${template.name} does not allow autostart`);
+      if (schedule !== null && !policy.allowUserAutostart)
+        throw refused(`template ${template.name} does not allow autostart`, 'autostart schedule');
       if (ttlGiven !== undefined && !policy.allowUserAutostop) {
-        throw invalid(`template ${template.name} does not allow users to set a TTL (its default TTL applies)`);
+        throw refused(`template ${template.name} does not allow users to set a TTL (its default TTL applies)`, 'TTL');
       }
       const ttlMs = ttlGiven === undefined ? (policy.defaultTtlMs > 0 ? policy.defaultTtlMs : null) : ttlGiven;
       const cache = autostartCache({ autostartSchedule: schedule, dormantAt: null }, policy, await databaseNow(c));
@@ -190,6 +193,26 @@ export class WorkspaceOps {
         initiatorId: initiator.id,
         workflowId: null,
         createdAt: null,
+      });
+      await recordAudit(c, this.deps, {
+        action: 'workspace.create',
+        workspaceId: id,
+        templateId: template.id,
+        userId: owner.id,
+        before: null,
+        after: {
+          owner: owner.username,
+          name,
+          template: template.name,
+          autostartSchedule: schedule,
+          ttlMs,
+          automaticUpdates,
+          nextStartAt: cache.nextStartAt,
+          autostartBlocked: cache.autostartBlocked,
+          transition: 'start',
+          buildNumber: build.buildNumber,
+          jobId: build.jobId,
+        },
       });
       return {
         workspaceId: id,
@@ -225,6 +248,17 @@ export class WorkspaceOps {
         throw conflict(`workspace ${label(w)} has no build to cancel (its latest job is ${status})`);
       }
       await markJobCanceled(c, w.latestBuild.jobId);
+      // A pending job ends canceled at once; a running one is canceling until its provisioner stops.
+      await this.audit(
+        c,
+        w,
+        'workspace.cancel',
+        { jobId: w.latestBuild.jobId, jobStatus: status },
+        {
+          jobId: w.latestBuild.jobId,
+          jobStatus: status === 'pending' ? 'canceled' : 'canceling',
+        },
+      );
       return w.latestBuild.jobId;
     });
     try {
@@ -243,7 +277,7 @@ export class WorkspaceOps {
     return transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       if (spec !== null && !w.snapshot.template.allowUserAutostart) {
-        throw invalid(`template ${w.templateName} does not allow autostart`);
+        throw refused(`template ${w.templateName} does not allow autostart`, 'autostart schedule');
       }
       const cache = autostartCache(
         { autostartSchedule: spec, dormantAt: w.snapshot.workspace.dormantAt },
@@ -251,6 +285,17 @@ export class WorkspaceOps {
         await databaseNow(c),
       );
       await updateWorkspaceFields(c, w.snapshot.workspace.id, { autostartSchedule: spec, ...cache });
+      await this.audit(
+        c,
+        w,
+        'workspace.autostart',
+        {
+          autostartSchedule: w.snapshot.workspace.autostartSchedule,
+          nextStartAt: w.snapshot.workspace.nextStartAt,
+          autostartBlocked: w.autostartBlocked,
+        },
+        { autostartSchedule: spec, ...cache },
+      );
       return { autostartSchedule: spec, ...cache, warning: blockedWarning(cache.autostartBlocked) };
     });
   }
@@ -265,7 +310,7 @@ export class WorkspaceOps {
     return transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       if (!w.snapshot.template.allowUserAutostop) {
-        throw invalid(`template ${w.templateName} does not allow users to set a TTL (its default TTL applies)`);
+        throw refused(`template ${w.templateName} does not allow users to set a TTL (its default TTL applies)`, 'TTL');
       }
       await updateWorkspaceFields(c, w.snapshot.workspace.id, { ttlMs });
       let deadline = w.snapshot.latestBuild.deadline;
@@ -273,6 +318,13 @@ export class WorkspaceOps {
         deadline = w.snapshot.latestBuild.maxDeadline;
         await setLatestBuildDeadline(c, w.latestBuild.id, deadline);
       }
+      await this.audit(
+        c,
+        w,
+        'workspace.ttl',
+        { ttlMs: w.snapshot.workspace.ttlMs, deadline: w.snapshot.latestBuild.deadline },
+        { ttlMs, deadline },
+      );
       return { ttlMs, deadline };
     });
   }
@@ -281,8 +333,30 @@ export class WorkspaceOps {
   async extend(ref: string, by: v.DurationInput): Promise<{ deadline: Date }> {
     const ms = v.durationMs('extension', by, v.BOUNDS.extendMaxMs);
     if (ms < EXTEND_MIN_MS - EXTEND_SLACK_MS) {
-      throw invalid(`invalid extension ${formatDuration(ms)}: the new deadline must be at least 30m from now`);
+      throw refused(`invalid extension ${formatDuration(ms)}: the new deadline must be at least 30m from now`, 'extension');
     }
+    return this.moveDeadline(ref, (now) => new Date(now.getTime() + ms), 'extension');
+  }
+
+  /** The same rule as `extend`, for a deadline given as an instant (the HTTP API's `PUT …/extend {deadline}`). */
+  async extendTo(ref: string, deadline: Date): Promise<{ deadline: Date }> {
+    if (!(deadline instanceof Date) || Number.isNaN(deadline.getTime())) throw invalid('invalid deadline: expected an instant', 'deadline');
+    return this.moveDeadline(
+      ref,
+      (now) => {
+        if (deadline.getTime() < now.getTime() + EXTEND_MIN_MS - EXTEND_SLACK_MS) {
+          throw refused(`invalid deadline ${deadline.toISOString()}: the new deadline must be at least 30m from now`, 'deadline');
+        }
+        if (deadline.getTime() > now.getTime() + v.BOUNDS.extendMaxMs) {
+          throw invalid(`invalid deadline ${deadline.toISOString()}: at most ${formatDuration(v.BOUNDS.extendMaxMs)} from now`, 'deadline');
+        }
+        return deadline;
+      },
+      'deadline',
+    );
+  }
+
+  private async moveDeadline(ref: string, target: (now: Date) => Date, field: string): Promise<{ deadline: Date }> {
     return transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       const { latestBuild: b, latestJob: j } = w.snapshot;
@@ -292,33 +366,16 @@ export class WorkspaceOps {
         );
       }
       if (b.deadline === null) throw conflict(`workspace ${label(w)} has no deadline to extend (no TTL applies)`);
-      const now = await databaseNow(c);
-      const deadline = new Date(now.getTime() + ms);
+      const deadline = target(await databaseNow(c));
       if (b.maxDeadline !== null && deadline > b.maxDeadline) {
-        throw invalid(
+        throw refused(
           `cannot extend ${label(w)} to ${deadline.toISOString()}: past its max deadline ${b.maxDeadline.toISOString()} (the template's autostop requirement)`,
+          field,
         );
       }
       await setLatestBuildDeadline(c, w.latestBuild.id, deadline);
+      await this.audit(c, w, 'workspace.extend', { deadline: b.deadline }, { deadline });
       return { deadline };
-    });
-  }
-
-  /** docs/rules.md#activity-bump: activity bumps a running build's deadline and refreshes last_used_at. */
-  async recordActivity(ref: string): Promise<{ lastUsedAt: Date; deadline: Date | null; bumped: boolean }> {
-    return transaction(this.deps, async (c) => {
-      const w = await this.lock(c, ref);
-      const { snapshot: s } = w;
-      const now = await databaseNow(c);
-      const bumped = activityBump({
-        now,
-        build: { ...s.latestBuild, jobCompleted: s.latestJob.completedAt !== null },
-        template: s.template,
-        workspace: s.workspace,
-      });
-      if (bumped !== null) await setLatestBuildDeadline(c, w.latestBuild.id, bumped);
-      await updateWorkspaceFields(c, s.workspace.id, { lastUsedAt: now });
-      return { lastUsedAt: now, deadline: bumped ?? s.latestBuild.deadline, bumped: bumped !== null };
     });
   }
 
@@ -334,10 +391,25 @@ export class WorkspaceOps {
       const now = await databaseNow(c);
       if (dormant) {
         if (s.workspace.dormantAt !== null) throw conflict(`workspace ${label(w)} is already dormant`);
-        return markDormant(c, w, now, 'marked dormant by a person');
+        const marks = await markDormant(c, w, now, 'marked dormant by a person');
+        await this.audit(
+          c,
+          w,
+          'workspace.dormant',
+          { dormantAt: null, deletingAt: s.workspace.deletingAt },
+          { dormantAt: marks.dormantAt, deletingAt: marks.deletingAt },
+        );
+        return marks;
       }
       if (s.workspace.dormantAt === null) throw conflict(`workspace ${label(w)} is not dormant`);
       await clearDormancy(c, w, now);
+      await this.audit(
+        c,
+        w,
+        'workspace.wake',
+        { dormantAt: s.workspace.dormantAt, deletingAt: s.workspace.deletingAt },
+        { dormantAt: null, deletingAt: null },
+      );
       return { dormantAt: null, deletingAt: null };
     });
     return { dormantAt: result.dormantAt, deletingAt: result.deletingAt };
@@ -414,9 +486,10 @@ export class WorkspaceOps {
 
   /** A page of workspaces, by owner and name. */
   async list(
-    filter: { owner?: string; template?: string; includeDeleted?: boolean } = {},
+    filter: { owner?: string; template?: string; includeDeleted?: boolean; status?: WorkspaceStatus; dormant?: boolean } = {},
     page: PageRequest = {},
   ): Promise<Page<WorkspaceSummary>> {
+    const status = filter.status === undefined ? undefined : v.oneOf('status', filter.status, WORKSPACE_STATUSES);
     const { limit, after } = pageQuery(page, 3);
     let ownerId: string | undefined;
     let templateId: string | undefined;
@@ -432,7 +505,13 @@ export class WorkspaceOps {
     }
     const rows = await listWorkspaces(
       this.deps.pool,
-      { ownerId, templateId, includeDeleted: filter.includeDeleted ?? false },
+      {
+        ownerId,
+        templateId,
+        includeDeleted: (filter.includeDeleted ?? false) || status === 'deleted',
+        status,
+        dormant: filter.dormant === undefined ? undefined : v.boolean('dormant', filter.dormant),
+      },
       { after, limit: limit + 1 },
     );
     const summaries = rows.map((r) => ({ ...r, status: workspaceStatus(r.transition, r.jobStatus, r.deleted) }));
@@ -443,6 +522,23 @@ export class WorkspaceOps {
   async history(ref: string, opts: { limit?: number } = {}): Promise<BuildRecord[]> {
     const limit = opts.limit === undefined ? 50 : v.integerBetween('limit', opts.limit, 1, 10_000);
     return buildHistory(this.deps.pool, await this.resolve(ref, true), limit);
+  }
+
+  /** A page of builds, newest first (the HTTP API's history). */
+  async builds(ref: string, page: PageRequest = {}): Promise<Page<BuildRecord>> {
+    const { limit, after } = pageQuery(page, 1);
+    const before = after === null ? null : Number(after[0]);
+    if (before !== null && !Number.isInteger(before))
+      throw invalid('invalid cursor: pass back the nextCursor of the previous page', 'cursor');
+    const rows = await buildHistory(this.deps.pool, await this.resolve(ref, true), limit + 1, before);
+    return toPage(rows, limit, (b) => [String(b.buildNumber)]);
+  }
+
+  /** Who owns a workspace (deleted ones too) and its template, or null when there is none: what a caller may do with it depends on them. */
+  async scope(ref: string): Promise<{ id: string; ownerId: string; templateId: string } | null> {
+    if (typeof ref !== 'string' || ref === '') throw invalid('invalid workspace: use owner/name or an id');
+    const id = await resolveWorkspaceId(this.deps.pool, ref, { includeDeleted: true });
+    return id === null ? null : workspaceScope(this.deps.pool, id);
   }
 
   /** Build number `n` of a workspace, with its job. */
@@ -483,8 +579,7 @@ export class WorkspaceOps {
     const started = await transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
       const { snapshot: s } = w;
-      const initiator = opts.initiator === undefined ? { id: w.ownerId } : await findUser(c, opts.initiator);
-      if (initiator === null) throw notFound(`no user ${opts.initiator}`);
+      const initiator = await this.initiator(c, opts.initiator, { id: w.ownerId });
       if (isJobActive(s.latestJob.status)) {
         throw conflict(`a build is already active for workspace ${label(w)} (job ${s.latestJob.status}); wait for it or cancel it`);
       }
@@ -493,23 +588,57 @@ export class WorkspaceOps {
       if (transition === 'stop' && state === 'stopped') throw conflict(`workspace ${label(w)} is already stopped`);
       if (transition === 'start' && s.owner.status === 'suspended') throw conflict(`user ${w.ownerName} is suspended`);
       // docs/rules.md#other-changes: starting a dormant workspace by hand clears dormancy first.
-      if (transition === 'start' && s.workspace.dormantAt !== null) await clearDormancy(c, w, await databaseNow(c));
+      const wakes = transition === 'start' && s.workspace.dormantAt !== null;
+      if (wakes) await clearDormancy(c, w, await databaseNow(c));
+      let build: InsertedBuild;
       try {
-        const build = await insertNextBuild(c, w, {
+        build = await insertNextBuild(c, w, {
           transition,
           reason: 'initiator',
           initiatorId: initiator.id,
           workflowId: null,
           createdAt: null,
         });
-        return { workspaceId: s.workspace.id, workspace: label(w), ...build, transition };
       } catch (err) {
         if (err instanceof BuildActiveError || err instanceof BuildRaceError) throw conflict(err.message);
         throw err;
       }
+      await this.audit(
+        c,
+        w,
+        'workspace.build',
+        { transition: s.latestBuild.transition, jobStatus: s.latestJob.status, ...(wakes ? { dormantAt: s.workspace.dormantAt } : {}) },
+        { transition, buildNumber: build.buildNumber, jobId: build.jobId, ...(wakes ? { dormantAt: null } : {}) },
+      );
+      return { workspaceId: s.workspace.id, workspace: label(w), ...build, transition };
     });
     await this.handOff(started);
     return started;
+  }
+
+  /**
+   * Who a person's build is recorded as made by: the user named, else the
+   * actor when it is a user (an API caller), else `fallback` (the owner).
+   */
+  private async initiator(c: PoolClient, ref: string | undefined, fallback: { id: string }): Promise<{ id: string }> {
+    const actor = actorOf(this.deps);
+    const named = ref ?? actor.userId;
+    if (named === null) return fallback;
+    const user = await findUser(c, named);
+    if (user === null) throw notFound(`no user ${named}`);
+    return user;
+  }
+
+  /** The audit row of a change to workspace `w`, in the change's transaction. */
+  private audit(c: PoolClient, w: LoadedWorkspace, action: AuditAction, before: Record<string, unknown>, after: Record<string, unknown>) {
+    return recordAudit(c, this.deps, {
+      action,
+      workspaceId: w.snapshot.workspace.id,
+      templateId: w.templateId,
+      userId: w.ownerId,
+      before,
+      after,
+    });
   }
 
   private async handOff(b: BuildStarted): Promise<void> {

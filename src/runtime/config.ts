@@ -32,6 +32,8 @@ export interface Config {
   provisioning: ProvisioningConfig;
   notifications: NotificationConfig;
   tick: TickConfig;
+  /** The HTTP API (docs/api.md): loopback unless AUTOBUILD_API_HOST says otherwise. */
+  api: { host: string; port: number };
   /** AUTOBUILD_DEFAULT_QUIET_HOURS: the quiet hours of owners who have none (docs/rules.md#daily-schedule), normalized. */
   defaultQuietHoursSchedule: string;
 }
@@ -110,6 +112,10 @@ export function loadConfig(env: Env = process.env): Config {
       batchSize: count(env, 'AUTOBUILD_TICK_BATCH_SIZE', 100, 500),
     },
     defaultQuietHoursSchedule: loadDefaultQuietHours(env),
+    api: {
+      host: nonEmpty(env, 'AUTOBUILD_API_HOST') ?? '127.0.0.1',
+      port: port(env, 'AUTOBUILD_API_PORT', 7080, { zero: true }),
+    },
   };
 }
 
@@ -289,12 +295,14 @@ function nonEmpty(env: Env, name: string): string | undefined {
   return v ? v : undefined;
 }
 
-function port(env: Env, name: string, fallback: number): number {
+/** A TCP port; with `zero`, 0 asks the system for a free one (the chosen address is logged). */
+function port(env: Env, name: string, fallback: number, opts: { zero?: boolean } = {}): number {
   const raw = nonEmpty(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new ConfigError(`${name} must be a port number between 1 and 65535, got "${shown(raw)}"`);
+  const min = opts.zero ? 0 : 1;
+  if (!Number.isInteger(n) || n < min || n > 65535) {
+    throw new ConfigError(`${name} must be a port number between ${min} and 65535, got "${shown(raw)}"`);
   }
   return n;
 }

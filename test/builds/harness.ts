@@ -132,6 +132,8 @@ export async function dumpTables(h: Harness): Promise<Record<string, unknown[]>>
     'notifications',
     'simulated_failures',
     'evaluations',
+    'api_tokens',
+    'audit_log',
   ];
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = (await h.db.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;

@@ -71,6 +71,42 @@ describe('migration 004: the bounds of every duration', () => {
   });
 });
 
+describe('migration 005: API tokens and the audit log', () => {
+  it('is additive: it applies on a database at 004 with data in it, and the code of 004 still finds what it reads', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    const dir = await mkdtemp(join(tmpdir(), 'autobuild-migrations-'));
+    try {
+      for (const m of (await loadMigrations()).filter((x) => x.version <= 4)) await writeFile(join(dir, `${m.name}.sql`), m.sql);
+      await migrate(db.pool, { dir });
+      const user = await insertUser(db.pool);
+      const t = await insertTemplate(db.pool);
+      const ws = await insertWorkspace(db.pool, user, t.id);
+      expect((await migrate(db.pool)).applied).toEqual(['005_api']);
+      const { rows } = await db.pool.query('SELECT id FROM workspaces WHERE id = $1', [ws]);
+      expect(rows).toHaveLength(1);
+      expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(0);
+    } finally {
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the audit log has an index for each filter, each in the id order of its pages', async () => {
+    const db = await createTestDatabase();
+    try {
+      const { rows } = await db.pool.query<{ def: string }>(
+        `SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'audit_log' ORDER BY indexname`,
+      );
+      const defs = rows.map((r) => r.def.replace(/^.* USING btree /, ''));
+      expect(defs).toEqual(
+        expect.arrayContaining(['(actor, id DESC)', '(at, id DESC)', '(workspace_id, id DESC) WHERE (workspace_id IS NOT NULL)', '(id)']),
+      );
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('constraints', () => {
   let db: TestDatabase;
   let userId: string;

@@ -66,5 +66,10 @@ export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEn
   };
 }
 
-/** `npm start` as package.json runs it: the same Node flags, the same entry point. */
-export const spawnMain = (env: NodeJS.ProcessEnv) => spawnEntry('dist/main.js', [], env, startScriptNodeFlags());
+/**
+ * `npm start` as package.json runs it: the same Node flags, the same entry
+ * point. Its HTTP API gets a free port unless the test names one: the default
+ * 7080 may be held by a developer's own `npm start`, or another test's.
+ */
+export const spawnMain = (env: NodeJS.ProcessEnv) =>
+  spawnEntry('dist/main.js', [], { AUTOBUILD_API_PORT: '0', ...env }, startScriptNodeFlags());

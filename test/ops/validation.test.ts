@@ -233,13 +233,13 @@ const cases: Case[] = [
   {
     rule: 'no TTL when the template forbids user autostop',
     run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', ttl: '1h' }),
-    code: 'invalid',
+    code: 'refused',
     message: 'template locked does not allow users to set a TTL (its default TTL applies)',
   },
   {
     rule: 'no schedule when the template forbids autostart',
     run: (o) => o.workspaces.create({ owner: 'alice', template: 'locked', name: 'x', autostartSchedule: '0 9 * * *' }),
-    code: 'invalid',
+    code: 'refused',
     message: 'template locked does not allow autostart',
   },
   {
@@ -265,7 +265,7 @@ const cases: Case[] = [
   {
     rule: 'set a schedule on a template that forbids autostart',
     run: (o) => o.workspaces.setAutostart('alice/locked', '0 9 * * *'),
-    code: 'invalid',
+    code: 'refused',
     message: 'template locked does not allow autostart',
   },
   {
@@ -277,19 +277,19 @@ const cases: Case[] = [
   {
     rule: 'remove the TTL when the template forbids user autostop',
     run: (o) => o.workspaces.setTtl('alice/locked', null),
-    code: 'invalid',
+    code: 'refused',
     message: 'template locked does not allow users to set a TTL',
   },
   {
     rule: 'extend by less than 30 minutes',
     run: (o) => o.workspaces.extend('alice/running', '10m'),
-    code: 'invalid',
+    code: 'refused',
     message: 'invalid extension 10m: the new deadline must be at least 30m from now',
   },
   {
     rule: 'extend past the max deadline',
     run: (o) => o.workspaces.extend('bob/strict', '8d'),
-    code: 'invalid',
+    code: 'refused',
     message: /^cannot extend bob\/strict to .*: past its max deadline .* \(the template's autostop requirement\)$/,
   },
   {

@@ -156,15 +156,14 @@ describe('workspace operations', () => {
   it('activity bumps the deadline to now + activity bump once 5 % of it has passed, and refreshes last_used_at', async () => {
     const created = await make('act', { ttl: '1h' });
     const build = await h.ops.waitForBuild(created.jobId, 1000);
-    const result = await h.ops.workspaces.recordActivity('alice/act');
-    expect(result.bumped).toBe(true);
+    const result = await h.ops.activity.reportOne({ workspace: 'alice/act', source: 'test' });
+    expect(result).toMatchObject({ bumped: true, coalesced: false });
     expect(result.deadline!.getTime()).toBe(result.lastUsedAt.getTime() + 2 * HOUR);
     expect(result.deadline!.getTime()).toBeGreaterThan(build.deadline!.getTime());
-    // Just bumped: less than 5 % of the interval has passed, so no change; last_used_at still moves.
-    const again = await h.ops.workspaces.recordActivity('alice/act');
-    expect(again).toMatchObject({ bumped: false, deadline: result.deadline });
-    expect(again.lastUsedAt.getTime()).toBeGreaterThanOrEqual(result.lastUsedAt.getTime());
-    expect((await h.ops.workspaces.get('alice/act')).lastUsedAt).toEqual(again.lastUsedAt);
+    // Just bumped and just used: no bump is due and last use is under a minute old, so nothing is written.
+    const again = await h.ops.activity.reportOne({ workspace: 'alice/act', source: 'test' });
+    expect(again).toMatchObject({ bumped: false, coalesced: true, deadline: result.deadline, lastUsedAt: result.lastUsedAt });
+    expect((await h.ops.workspaces.get('alice/act')).lastUsedAt).toEqual(result.lastUsedAt);
   });
 
   it('dormancy: set by a person notifies the owner and clears autostart; cleared, last_used_at is now and autostart returns', async () => {

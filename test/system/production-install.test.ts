@@ -47,15 +47,27 @@ describe('a production install', () => {
         AUTOBUILD_TASK_QUEUE: temporal.taskQueue,
         AUTOBUILD_DATA_DIR: join(dir, '.data'),
         AUTOBUILD_SIMULATED_DURATION: '100ms',
+        AUTOBUILD_API_PORT: '0',
       }),
     );
     try {
-      await main.waitFor(/autobuild is running/, 60_000);
+      const running = JSON.parse(await main.waitFor(/autobuild is running/, 60_000));
+      // No owner token yet: the start says how to make the first one.
+      expect(main.output()).toMatch(/no owner API token exists yet: .*autobuild token create admin --role owner/);
       const ops = new Ops({ pool: db.pool, client: temporal.client, taskQueue: temporal.taskQueue });
       await ops.users.create({ username: 'alice' });
       await ops.templates.create({ name: 'dev' });
-      const created = await ops.workspaces.create({ owner: 'alice', template: 'dev', name: 'box' });
+      const { token } = await ops.tokens.create({ user: 'alice', role: 'member' });
+      // The API the production install serves: a workspace created through it runs its build to the end.
+      const res = await fetch(`${running.api}/api/v1/workspaces`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ template: 'dev', name: 'box' }),
+      });
+      expect(res.status).toBe(201);
+      const created = (await res.json()) as { jobId: string };
       expect((await ops.waitForBuild(created.jobId, 30_000)).job.status).toBe('succeeded');
+      expect((await fetch(`${running.api}/readyz`)).status).toBe(200);
     } catch (err) {
       main.child.kill('SIGKILL'); // never leave a worker behind a failed test
       throw err;
@@ -63,5 +75,32 @@ describe('a production install', () => {
     main.child.kill('SIGINT');
     expect(await main.exited).toBe(0);
     expect(main.output()).toMatch(/worker stopped/);
+  }, 120_000);
+
+  it('node dist/api-main.js serves the API alone (npm run api)', async () => {
+    const api = spawnEntry(
+      join(dir, 'dist', 'api-main.js'),
+      [],
+      cleanEnv({
+        DATABASE_URL: db.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        AUTOBUILD_TASK_QUEUE: temporal.taskQueue,
+        AUTOBUILD_DATA_DIR: join(dir, '.data'),
+        AUTOBUILD_API_PORT: '0',
+      }),
+    );
+    try {
+      const serving = JSON.parse(await api.waitFor(/autobuild API is serving/, 60_000));
+      expect((await fetch(`${serving.api}/healthz`)).status).toBe(200);
+      expect((await fetch(`${serving.api}/readyz`)).status).toBe(200);
+      const unauthenticated = await fetch(`${serving.api}/api/v1/workspaces`);
+      expect(unauthenticated.status).toBe(401);
+    } catch (err) {
+      api.child.kill('SIGKILL');
+      throw err;
+    }
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(api.output()).toMatch(/API stopped/);
   }, 120_000);
 });

@@ -3,9 +3,9 @@
 // the rule that produces it (the operations module's explain; writes nothing).
 import { Command, Option } from 'commander';
 import type { Preview, PreviewEvent } from '../../lifecycle/index.js';
+import { explainJson } from '../../ops/json.js';
 import { action, emit } from '../command.js';
 import { formatInstant, formatRelative } from '../format.js';
-import { explainJson } from '../json.js';
 import { parseInstantArg } from '../parse.js';
 import { workspaceArgument } from './workspaces.js';
 

@@ -1,9 +1,9 @@
 // `autobuild history <owner>/<name> [--log <n>]`: the builds, newest first,
 // each with the Temporal workflow that made it (none for a person's action).
 import { Command, Option } from 'commander';
+import { buildJson } from '../../ops/json.js';
 import { action, emit } from '../command.js';
 import { formatInstant, formatTable } from '../format.js';
-import { buildJson } from '../json.js';
 import { parsePositiveIntArg } from '../parse.js';
 import { workspaceArgument } from './workspaces.js';
 

@@ -4,10 +4,10 @@
 import { Command } from 'commander';
 import type { EvaluateResult } from '../../engine/outcome.js';
 import type { BuildRecord } from '../../ops/index.js';
+import { buildJson } from '../../ops/json.js';
 import { action, emit } from '../command.js';
 import { CliError } from '../errors.js';
 import { formatInstant } from '../format.js';
-import { buildJson } from '../json.js';
 import { waitForBuild, withWorkerTimeout } from '../wait.js';
 import { workspaceArgument } from './workspaces.js';
 

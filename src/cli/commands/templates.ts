@@ -3,9 +3,9 @@
 import { Command, Option } from 'commander';
 import type { Weekday } from '../../lifecycle/index.js';
 import type { Template, TemplateOptionsInput } from '../../ops/index.js';
+import { templateJson, versionJson } from '../../ops/json.js';
 import { action, emit, note } from '../command.js';
 import { formatDays, formatDurationOrOff, formatFields, formatInstant, formatTable } from '../format.js';
-import { templateJson, versionJson } from '../json.js';
 import { printPages } from '../pages.js';
 import { parseBooleanArg, parseDaysArg, parseDurationArg, parsePositiveIntArg } from '../parse.js';
 

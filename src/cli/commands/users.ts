@@ -1,10 +1,10 @@
 // `autobuild user ...`: create, suspend, activate, quiet hours, show, list.
 import { Command } from 'commander';
 import type { User } from '../../ops/index.js';
+import { userJson } from '../../ops/json.js';
 import { action, emit } from '../command.js';
 import { CliError } from '../errors.js';
 import { formatFields, formatInstant } from '../format.js';
-import { userJson } from '../json.js';
 import { printPages } from '../pages.js';
 
 const QUIET_HOURS_HELP = 'a daily schedule, e.g. "CRON_TZ=Europe/Berlin 0 23 * * *" (default: midnight UTC)';

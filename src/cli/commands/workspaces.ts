@@ -4,11 +4,11 @@
 import { Argument, Command, Option } from 'commander';
 import { formatDuration } from '../../lifecycle/index.js';
 import type { BuildRecord, Ops, WorkspaceDetails } from '../../ops/index.js';
+import { buildJson, workspaceJson, workspaceSummaryJson } from '../../ops/json.js';
 import { action, emit, note } from '../command.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
 import { formatDurationOrOff, formatFields, formatInstant, formatRelative } from '../format.js';
-import { buildJson, workspaceJson, workspaceSummaryJson } from '../json.js';
 import { printPages } from '../pages.js';
 import { parseDurationArg, parseWorkspaceRef } from '../parse.js';
 import { type StartedBuild, waitForBuild } from '../wait.js';
@@ -160,16 +160,25 @@ export function workspaceCommand(): Command {
 
   ws.command('activity')
     .addArgument(workspaceArgument())
-    .description('record activity (an open session): refreshes last use and may bump the deadline')
+    .option('--source <source>', 'what saw the activity (ssh, vscode, …)', 'cli')
+    .description(
+      'report activity (an open session): refreshes last use and may bump the deadline; a report within a minute of the last one is coalesced',
+    )
     .action(
-      action(async (ctx, workspace: string) => {
+      action(async (ctx, workspace: string, opts: { source: string }) => {
         const ops = await ctx.ops();
-        const r = await ops.workspaces.recordActivity(workspace);
+        const r = await ops.activity.reportOne({ workspace, source: opts.source });
         emit(
           ctx,
-          { workspace, lastUsedAt: r.lastUsedAt.toISOString(), deadline: r.deadline?.toISOString() ?? null, bumped: r.bumped },
+          {
+            workspace,
+            lastUsedAt: r.lastUsedAt.toISOString(),
+            deadline: r.deadline?.toISOString() ?? null,
+            bumped: r.bumped,
+            coalesced: r.coalesced,
+          },
           () =>
-            `${workspace}: activity recorded at ${formatInstant(r.lastUsedAt)}; ` +
+            `${workspace}: ${r.coalesced ? 'activity already recorded within the minute' : 'activity recorded'} at ${formatInstant(r.lastUsedAt)}; ` +
             (r.bumped
               ? `deadline bumped to ${formatInstant(r.deadline)}\n`
               : `deadline ${r.deadline ? `unchanged at ${formatInstant(r.deadline)}` : 'not set'}\n`),

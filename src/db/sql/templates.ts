@@ -119,12 +119,20 @@ export async function setActiveVersion(client: PoolClient, templateId: string, v
   await client.query('UPDATE templates SET active_version_id = $2, updated_at = now() WHERE id = $1', [templateId, versionId]);
 }
 
-export async function listVersions(db: Pool | PoolClient, templateId: string): Promise<VersionRow[]> {
+/** Versions oldest first; with a page, those after the version `after` (an id), at most `limit`. */
+export async function listVersions(
+  db: Pool | PoolClient,
+  templateId: string,
+  page: { after: string | null; limit: number | null } = { after: null, limit: null },
+): Promise<VersionRow[]> {
   const { rows } = await db.query(
     `SELECT v.id, v.template_id, v.name, v.created_at, v.id = t.active_version_id AS active
        FROM template_versions v JOIN templates t ON t.id = v.template_id
-      WHERE v.template_id = $1 ORDER BY v.created_at, v.name`,
-    [templateId],
+      WHERE v.template_id = $1
+        AND ($2::uuid IS NULL OR (v.created_at, v.name) > (SELECT a.created_at, a.name FROM template_versions a WHERE a.id = $2))
+      ORDER BY v.created_at, v.name
+      LIMIT $3`,
+    [templateId, page.after, page.limit],
   );
   return rows.map((r) => ({ id: r.id, templateId: r.template_id, name: r.name, createdAt: r.created_at, active: r.active }));
 }

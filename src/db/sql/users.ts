@@ -34,9 +34,12 @@ export async function insertUser(
   return rows[0] ? toUser(rows[0]) : null;
 }
 
-/** By id (first) or username; `lock: 'share'` keeps the row as read until the caller's transaction ends. */
-export async function findUser(db: Pool | PoolClient, ref: string, opts: { lock?: 'share' } = {}): Promise<UserRow | null> {
-  const lock = opts.lock === 'share' ? ' FOR SHARE' : '';
+/**
+ * By id (first) or username; `lock: 'share'` keeps the row as read until the caller's transaction ends,
+ * `lock: 'update'` also lets the caller change it.
+ */
+export async function findUser(db: Pool | PoolClient, ref: string, opts: { lock?: 'share' | 'update' } = {}): Promise<UserRow | null> {
+  const lock = opts.lock === 'share' ? ' FOR SHARE' : opts.lock === 'update' ? ' FOR UPDATE' : '';
   const { rows } = await db.query(
     `SELECT ${COLUMNS} FROM users WHERE username = $1 OR id::text = $1 ORDER BY id::text = $1 DESC LIMIT 1${lock}`,
     [ref],

@@ -48,6 +48,18 @@ export async function resolveWorkspaceId(db: Pool | PoolClient, ref: string, opt
   return rows[0]?.id ?? null;
 }
 
+/** Who owns the workspace (deleted ones too) and its template: what an API caller may do with it depends on them. */
+export async function workspaceScope(
+  db: Pool | PoolClient,
+  id: string,
+): Promise<{ id: string; ownerId: string; templateId: string } | null> {
+  const { rows } = await db.query<{ id: string; owner_id: string; template_id: string }>(
+    'SELECT id, owner_id, template_id FROM workspaces WHERE id = $1',
+    [id],
+  );
+  return rows[0] ? { id: rows[0].id, ownerId: rows[0].owner_id, templateId: rows[0].template_id } : null;
+}
+
 export async function updateWorkspaceFields(
   client: PoolClient,
   id: string,
@@ -98,10 +110,18 @@ export interface WorkspaceListRow {
   createdAt: Date;
 }
 
+/** docs/api.md#workspaces: the status a person sees (ops workspaceStatus), as SQL over the latest-build summary. */
+const STATUS_SQL = `CASE
+    WHEN w.deleted THEN 'deleted'
+    WHEN w.latest_transition IS NULL OR w.latest_job_status IS NULL THEN 'pending'
+    WHEN w.latest_job_status = 'running' THEN CASE w.latest_transition WHEN 'start' THEN 'starting' WHEN 'stop' THEN 'stopping' ELSE 'deleting' END
+    WHEN w.latest_job_status = 'succeeded' THEN CASE w.latest_transition WHEN 'start' THEN 'running' WHEN 'stop' THEN 'stopped' ELSE 'deleted' END
+    ELSE w.latest_job_status END`;
+
 /** Workspaces by owner, name and id, after `after` (those three), at most `limit`. */
 export async function listWorkspaces(
   db: Pool | PoolClient,
-  filter: { ownerId?: string; templateId?: string; includeDeleted: boolean },
+  filter: { ownerId?: string; templateId?: string; includeDeleted: boolean; status?: string; dormant?: boolean },
   page: { after: string[] | null; limit: number },
 ): Promise<WorkspaceListRow[]> {
   const [owner, name, id] = page.after ?? [null, null, null];
@@ -111,9 +131,21 @@ export async function listWorkspaces(
        FROM workspaces w JOIN users u ON u.id = w.owner_id JOIN templates t ON t.id = w.template_id
       WHERE ($1::uuid IS NULL OR w.owner_id = $1) AND ($2::uuid IS NULL OR w.template_id = $2) AND (NOT w.deleted OR $3)
         AND ($4::text IS NULL OR (u.username, w.name, w.id) > ($4, $5, $6::uuid))
+        AND ($8::text IS NULL OR ${STATUS_SQL} = $8)
+        AND ($9::boolean IS NULL OR (w.dormant_at IS NOT NULL) = $9)
       ORDER BY u.username, w.name, w.id
       LIMIT $7`,
-    [filter.ownerId ?? null, filter.templateId ?? null, filter.includeDeleted, owner, name, id, page.limit],
+    [
+      filter.ownerId ?? null,
+      filter.templateId ?? null,
+      filter.includeDeleted,
+      owner,
+      name,
+      id,
+      page.limit,
+      filter.status ?? null,
+      filter.dormant ?? null,
+    ],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -194,8 +226,17 @@ function toBuild(r: QueryResultRow): BuildRecord {
   };
 }
 
-export async function buildHistory(db: Pool | PoolClient, workspaceId: string, limit: number): Promise<BuildRecord[]> {
-  const { rows } = await db.query(`${BUILD_SELECT} WHERE b.workspace_id = $1 ORDER BY b.build_number DESC LIMIT $2`, [workspaceId, limit]);
+/** Builds newest first; with `before`, those numbered below it (the next page). */
+export async function buildHistory(
+  db: Pool | PoolClient,
+  workspaceId: string,
+  limit: number,
+  before: number | null = null,
+): Promise<BuildRecord[]> {
+  const { rows } = await db.query(
+    `${BUILD_SELECT} WHERE b.workspace_id = $1 AND ($3::integer IS NULL OR b.build_number < $3) ORDER BY b.build_number DESC LIMIT $2`,
+    [workspaceId, limit, before],
+  );
   return rows.map(toBuild);
 }
 

@@ -1,9 +1,10 @@
-// The `--json` shapes (documented in docs/cli.md): camelCase, ISO-8601 UTC
-// instants, durations in milliseconds, weekdays as lowercase full names,
-// null for unset. Outside tests read these field names: add, never rename.
+// The JSON shapes of what the operations module answers, shared by the CLI's
+// `--json` (docs/cli.md) and the HTTP API (docs/api.md): camelCase, ISO-8601
+// UTC instants, durations in milliseconds, weekdays as lowercase full names,
+// null for unset. Outside tools read these field names: add, never rename.
 
 import type { Preview, PreviewEvent } from '../lifecycle/index.js';
-import type { BuildRecord, Template, TemplateVersion, User, WorkspaceDetails, WorkspaceSummary } from '../ops/index.js';
+import type { AuditEntry, BuildRecord, Template, TemplateVersion, TokenRecord, User, WorkspaceDetails, WorkspaceSummary } from './index.js';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
@@ -82,6 +83,8 @@ export function workspaceJson(w: WorkspaceDetails) {
     nextStartAt: iso(w.nextStartAt),
     autostartBlocked: w.autostartBlocked,
     deleted: w.deleted,
+    deadline: w.status === 'running' ? iso(w.latestBuild.deadline) : null,
+    maxDeadline: w.status === 'running' ? iso(w.latestBuild.maxDeadline) : null,
     latestBuild: buildJson(w.latestBuild),
   };
 }
@@ -136,5 +139,45 @@ export function explainJson(workspace: string, p: Preview) {
       dormantAt: eventRule(p.dormantAt),
       deletingAt: eventRule(p.deletingAt),
     },
+  };
+}
+
+/** `token list`, `token revoke`, and `token create` (with `token`). Never the secret or its hash. */
+export function tokenJson(t: TokenRecord) {
+  return {
+    id: t.id,
+    user: t.username,
+    userId: t.userId,
+    role: t.role,
+    name: t.name,
+    scope: {
+      workspaceId: t.scope.workspaceId,
+      workspace: t.scope.workspace,
+      templateIds: [...t.scope.templateIds],
+      templates: [...t.scope.templates],
+    },
+    status: t.status,
+    createdAt: iso(t.createdAt),
+    expiresAt: iso(t.expiresAt),
+    lastUsedAt: iso(t.lastUsedAt),
+    revokedAt: iso(t.revokedAt),
+  };
+}
+
+/** Each entry of `audit`. */
+export function auditJson(e: AuditEntry) {
+  return {
+    id: e.id,
+    at: iso(e.at),
+    actor: e.actor,
+    actorUserId: e.actorUserId,
+    tokenId: e.tokenId,
+    action: e.action,
+    subject: e.subject,
+    workspaceId: e.workspaceId,
+    templateId: e.templateId,
+    userId: e.userId,
+    before: e.before,
+    after: e.after,
   };
 }

@@ -1,0 +1,13 @@
+// No default password: on a database with no usable owner token, the service
+// says how to make the first one (docs/api.md#the-first-token).
+
+import { hasOwnerToken } from '../db/sql/tokens.js';
+import type { Pool } from '../ops/index.js';
+import type { Logger } from '../runtime/logger.js';
+
+export const FIRST_TOKEN_ADVICE =
+  'no owner API token exists yet: create a user and its first token with `npx autobuild user create admin` and `npx autobuild token create admin --role owner` (the token is shown once)';
+
+export async function adviseFirstToken(pool: Pool, log: Logger): Promise<void> {
+  if (!(await hasOwnerToken(pool))) log.warn(FIRST_TOKEN_ADVICE);
+}
