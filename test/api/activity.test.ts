@@ -1,8 +1,10 @@
 // Activity reports through the HTTP API (docs/api.md#activity): the bump, the
 // coalescing that keeps several API processes to one write a minute, the batch
 // route's one read and one write, and reporter tokens' scope.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
+import { READ_FOR_ACTIVITY } from '../../src/db/sql/activity.js';
 import { DEFAULT_QUIET_HOURS_SCHEDULE, HOUR, MINUTE } from '../../src/lifecycle/index.js';
 import { Ops } from '../../src/ops/index.js';
 import { quietLog } from '../builds/harness.js';
@@ -143,6 +145,26 @@ describe('activity through the API', () => {
     expect(statements).toHaveLength(2);
     expect(statements[0]).toMatch(/^\s*SELECT/);
     expect(statements[1]).toMatch(/^\s*WITH r AS/);
+  });
+
+  it('the batch read looks each workspace up by an index, by id and by owner and name, never scanning the table', async () => {
+    const client = await h.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Without sequential scans the planner must find an index for every branch; a plan that cannot still scans.
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query(`EXPLAIN ${READ_FOR_ACTIVITY}`, [
+        [randomUUID(), null],
+        [null, 'alice'],
+        [null, 'a'],
+      ]);
+      const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+      expect(plan).not.toMatch(/Seq Scan on (workspaces|users)/);
+      expect(plan).toMatch(/Index Scan using workspaces_pkey on workspaces/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('a reporter token reports for its templates’ workspaces and nothing else', async () => {

@@ -72,7 +72,7 @@ describe('migration 004: the bounds of every duration', () => {
 });
 
 describe('migration 005: API tokens and the audit log', () => {
-  it('is additive: it applies on a database at 004 with data in it, and the code of 004 still finds what it reads', async () => {
+  it('005 and 006 are additive: they apply on a database at 004 with data in it, and the code of 004 still finds what it reads', async () => {
     const db = await createTestDatabase({ migrate: false });
     const dir = await mkdtemp(join(tmpdir(), 'autobuild-migrations-'));
     try {
@@ -81,7 +81,7 @@ describe('migration 005: API tokens and the audit log', () => {
       const user = await insertUser(db.pool);
       const t = await insertTemplate(db.pool);
       const ws = await insertWorkspace(db.pool, user, t.id);
-      expect((await migrate(db.pool)).applied).toEqual(['005_api']);
+      expect((await migrate(db.pool)).applied).toEqual(['005_api', '006_latest_build_noop']);
       const { rows } = await db.pool.query('SELECT id FROM workspaces WHERE id = $1', [ws]);
       expect(rows).toHaveLength(1);
       expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(0);
@@ -218,5 +218,15 @@ describe('job status and the latest-build summary kept by triggers', () => {
     const deadline = new Date('2030-01-01T18:00:00Z');
     await db.pool.query('UPDATE workspace_builds SET deadline = $1 WHERE id = $2', [deadline, build]);
     expect((await summary()).latest_deadline).toEqual(deadline);
+
+    // Migration 006: a build change that leaves the summary as it is does not write the workspace row again
+    // (an activity bump moves the summary and the build in one statement).
+    const version = async () => (await db.pool.query('SELECT xmin::text AS v FROM workspaces WHERE id = $1', [ws])).rows[0].v;
+    const later = new Date('2030-01-01T19:00:00Z');
+    await db.pool.query('UPDATE workspaces SET latest_deadline = $1 WHERE id = $2', [later, ws]);
+    const before = await version();
+    await db.pool.query('UPDATE workspace_builds SET deadline = $1 WHERE id = $2', [later, build]);
+    expect(await version()).toBe(before);
+    expect((await summary()).latest_deadline).toEqual(later);
   });
 });

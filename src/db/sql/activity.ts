@@ -36,6 +36,24 @@ export interface ActivityRow {
   };
 }
 
+/** Exported for the test that every branch is an index lookup. */
+export const READ_FOR_ACTIVITY = `
+      SELECT i.ord - 1 AS index, w.id, w.owner_id, w.template_id, w.last_used_at, w.ttl_ms, w.autostart_schedule,
+             b.id AS build_id, b.transition, b.deadline, b.max_deadline, w.latest_job_completed_at IS NOT NULL AS job_completed,
+             t.activity_bump_ms, t.allow_user_autostop, t.default_ttl_ms, t.allow_user_autostart, t.autostart_allowed_days,
+             now() AS now
+        FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS i(id, owner, name, ord)
+        -- Two branches, each an index lookup: by id, or by owner and name. (One CASE over
+        -- both forms cannot use an index, and scanned every workspace for every report.)
+        JOIN LATERAL (
+          SELECT w.* FROM workspaces w WHERE i.id IS NOT NULL AND w.id = i.id AND NOT w.deleted
+          UNION ALL
+          SELECT w.* FROM users u JOIN workspaces w ON w.owner_id = u.id
+           WHERE i.id IS NULL AND u.username = i.owner AND lower(w.name) = lower(i.name) AND NOT w.deleted
+        ) w ON true
+        JOIN templates t ON t.id = w.template_id
+        JOIN workspace_builds b ON b.id = w.latest_build_id`;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -55,20 +73,7 @@ export async function readForActivity(db: Pool | PoolClient, refs: readonly Acti
   }
   const { rows } = await db.query({
     name: 'read-for-activity',
-    text: `
-      SELECT i.ord - 1 AS index, w.id, w.owner_id, w.template_id, w.last_used_at, w.ttl_ms, w.autostart_schedule,
-             b.id AS build_id, b.transition, b.deadline, b.max_deadline, w.latest_job_completed_at IS NOT NULL AS job_completed,
-             t.activity_bump_ms, t.allow_user_autostop, t.default_ttl_ms, t.allow_user_autostart, t.autostart_allowed_days,
-             now() AS now
-        FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS i(id, owner, name, ord)
-        JOIN LATERAL (
-          SELECT w.* FROM workspaces w
-           WHERE NOT w.deleted
-             AND CASE WHEN i.id IS NOT NULL THEN w.id = i.id
-                      ELSE w.owner_id = (SELECT u.id FROM users u WHERE u.username = i.owner) AND lower(w.name) = lower(i.name) END
-        ) w ON true
-        JOIN templates t ON t.id = w.template_id
-        JOIN workspace_builds b ON b.id = w.latest_build_id`,
+    text: READ_FOR_ACTIVITY,
     values: [ids, owners, names],
   });
   const now = rows.length ? (rows[0].now as Date) : (await db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
@@ -128,18 +133,25 @@ export async function writeActivity(db: Pool | PoolClient, writes: readonly Acti
         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::timestamptz[], $5::timestamptz[])
                    AS r(workspace_id, last_used_at, build_id, read_deadline, deadline)
       ), touched AS (
-        UPDATE workspaces w SET last_used_at = GREATEST(w.last_used_at, r.last_used_at)
+        -- The bump's compare-and-set is evaluated on the locked row: the build and deadline
+        -- still those read. The summary column moves here, in the same row version, so the
+        -- summary trigger that the build's update fires finds nothing left to write.
+        UPDATE workspaces w SET
+               last_used_at = GREATEST(w.last_used_at, r.last_used_at),
+               latest_deadline = CASE WHEN r.deadline IS NOT NULL AND w.latest_build_id = r.build_id
+                                           AND w.latest_deadline IS NOT DISTINCT FROM r.read_deadline
+                                      THEN r.deadline ELSE w.latest_deadline END
           FROM r
          WHERE w.id = r.workspace_id AND NOT w.deleted
            AND (w.last_used_at < r.last_used_at - interval '1 minute'
                 OR (r.deadline IS NOT NULL AND w.latest_build_id = r.build_id
                     AND w.latest_deadline IS NOT DISTINCT FROM r.read_deadline))
-        RETURNING w.id, w.last_used_at, w.latest_build_id, w.latest_deadline
+        RETURNING w.id, w.last_used_at, r.deadline IS NOT NULL AND w.latest_build_id = r.build_id
+                  AND w.latest_deadline = r.deadline AS bump
       ), bumped AS (
         UPDATE workspace_builds b SET deadline = r.deadline
           FROM r JOIN touched t ON t.id = r.workspace_id
-         WHERE r.deadline IS NOT NULL AND b.id = r.build_id
-           AND t.latest_build_id = r.build_id AND t.latest_deadline IS NOT DISTINCT FROM r.read_deadline
+         WHERE t.bump AND b.id = r.build_id AND b.deadline IS NOT DISTINCT FROM r.read_deadline
         RETURNING b.workspace_id
       )
       SELECT t.id, t.last_used_at, bb.workspace_id IS NOT NULL AS bumped
