@@ -26,6 +26,23 @@ export interface BenchProfile {
   scaling: { sizes: Array<{ label: string; workspaces: number }>; due: number; queryRuns: number };
   /** Floor shape (docs/benchmarks.md#scenarios): children started and awaited together, children per parent run. */
   floor: { batch: number; page: number };
+  activity: ActivityProfile;
+}
+
+/**
+ * The activity scenario (run only when named): `workspaces` running
+ * workspaces, each reported once per `periodSeconds` through the batch route
+ * in batches of `batch`, spread evenly over the period by `clients`
+ * concurrent HTTP clients, for `minutes` periods after `idleMinutes` without
+ * reports. A "minute" is one period: 60 s, except in the tiny profile.
+ */
+export interface ActivityProfile {
+  workspaces: number;
+  minutes: number;
+  idleMinutes: number;
+  batch: number;
+  clients: number;
+  periodSeconds: number;
 }
 
 export const FULL: BenchProfile = {
@@ -53,6 +70,7 @@ export const FULL: BenchProfile = {
     queryRuns: 100,
   },
   floor: { batch: 100, page: 1_000 },
+  activity: { workspaces: 100_000, minutes: 5, idleMinutes: 3, batch: 1_000, clients: 10, periodSeconds: 60 },
 };
 
 export const TINY: BenchProfile = {
@@ -80,6 +98,8 @@ export const TINY: BenchProfile = {
     queryRuns: 5,
   },
   floor: { batch: 2, page: 4 },
+  // Three rounds of 4 s: every report is answered; after the first round nothing is due a write (coalesced) but the few bumps.
+  activity: { workspaces: 200, minutes: 3, idleMinutes: 0, batch: 50, clients: 2, periodSeconds: 4 },
 };
 
 export const PROFILES: Record<string, BenchProfile> = { full: FULL, tiny: TINY };

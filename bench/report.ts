@@ -5,6 +5,7 @@ import { loadavg } from 'node:os';
 import type { Versions } from './lib/stack.js';
 import { round, type Spread, spread, spreadOf } from './lib/stats.js';
 import type { BenchProfile } from './profile.js';
+import type { ActivityRun } from './scenarios/activity.js';
 import type { DirectRun } from './scenarios/direct.js';
 import type { IdleResult } from './scenarios/idle.js';
 import type { RushRun } from './scenarios/rush.js';
@@ -25,6 +26,8 @@ export interface Measurements {
   attributesFloor: ShapeRun[];
   idle: IdleResult | null;
   scaling: ScalingRun[];
+  /** Activity reports through the HTTP API: one run (its minutes are its samples). */
+  activity: ActivityRun | null;
   seeds: Record<string, { workspaces: number; due: number; seconds: number }>;
 }
 
@@ -199,6 +202,8 @@ export function buildResults(
     sections.scaling = scaling;
   }
 
+  if (m.activity) sections.activity = m.activity;
+
   if (Object.keys(m.seeds).length) sections.seed = m.seeds;
   return {
     generatedAt: new Date().toISOString(),
@@ -225,7 +230,7 @@ export function buildResults(
 }
 
 /** The sections of a results document that scenarios measure (the rest describes the run). */
-export const SECTIONS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'seed'] as const;
+export const SECTIONS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'activity', 'seed'] as const;
 
 /** Which run measured a section: its command, start and machine. */
 export interface Provenance {
@@ -341,6 +346,30 @@ function evaluateTargets(doc: Results): Target[] {
     t('idle.tickSeconds', 'Idle tick at 1M: whole tick', num('idle.tickSeconds'), '< 1 s', (x) => x < 1),
     t('idle.seqScans', 'Idle tick at 1M: sequential scans of workspaces/builds in the plan', seqScanCount(doc), '0', (x) => x === 0),
     t('scaling.ratio1mTo10k', 'Query scaling: 1M ÷ 10k', num('scaling.ratio1mTo10k'), '≤ 2', (x) => x <= 2),
+    // The HTTP API's activity route, listed when that scenario has run (it runs only when named).
+    ...(doc.activity === undefined
+      ? []
+      : [
+          t(
+            'activity.latencyP99Ms',
+            `Activity API: batch of ${fmt(num('activity.batchSize'))} reports, p99 latency (ms)`,
+            num('activity.latencyP99Ms'),
+            '< 250 ms',
+            (x) => x < 250,
+          ),
+          // Writes are judged only when every batch was answered: a batch that failed wrote nothing, or wrote unseen.
+          {
+            ...t(
+              'activity.rowsPerWorkspaceMinute',
+              'Activity API: rows written per workspace per minute (workspaces + workspace_builds)',
+              num('activity.rowsPerWorkspaceMinute'),
+              '≤ 1',
+              (x) => x <= 1,
+            ),
+            ...(num('activity.failedRequests') === 0 ? {} : { target: '≤ 1 (not judged: batches failed)', met: null }),
+          },
+          t('activity.failedRequests', 'Activity API: failed batch requests', num('activity.failedRequests'), '0', (x) => x === 0),
+        ]),
   ];
 }
 
@@ -416,7 +445,7 @@ export function toMarkdown(doc: Results): string {
   }
   const targets = doc.targets ?? [];
   if (targets.length) {
-    lines.push('## Targets (issue 8)', '', '| figure | measured | target | holds |', '|---|---|---|---|');
+    lines.push('## Targets (issue 8; the activity API)', '', '| figure | measured | target | holds |', '|---|---|---|---|');
     for (const t of targets)
       lines.push(`| ${t.description} | ${fmt(t.figure)} | ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
     lines.push('');
@@ -562,6 +591,8 @@ export function toMarkdown(doc: Results): string {
     lines.push(`| p50 (ms) | ${labels.map((l) => cell(scaling[l], 'p50Ms')).join(' | ')} | ${cell(scaling, 'ratio1mTo10k')} |`);
     lines.push(`| p99 (ms) | ${labels.map((l) => cell(scaling[l], 'p99Ms')).join(' | ')} | |`, '');
   }
+  const activity = doc.activity as ActivityRun | undefined;
+  if (activity) activityMarkdown(lines, activity);
   const seeds = doc.seed as Record<string, { workspaces: number; seconds: number }> | undefined;
   if (seeds) {
     lines.push('## Seeding', '', '| workspaces | seconds |', '|---|---|');
@@ -570,4 +601,53 @@ export function toMarkdown(doc: Results): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+function activityMarkdown(lines: string[], a: ActivityRun): void {
+  const minute = a.periodSeconds === 60 ? 'minute' : `${a.periodSeconds}-second round`;
+  lines.push(
+    '## Activity reports through the HTTP API (`npm run bench -- activity`)',
+    '',
+    `${fmt(a.workspaces)} running workspaces (none due for anything), each reported once a ${minute} through ` +
+      `\`POST /api/v1/activity\` in batches of ${fmt(a.batchSize)} (${fmt(a.batchesPerMinute)} per ${minute}, spread evenly, ` +
+      `${fmt(a.clients)} concurrent HTTP clients), for ${fmt(a.minutes)} ${minute}s after ${fmt(a.idleMinutes)} idle ones, against one ` +
+      'API process (`npm run api`); the engine worker and its tick schedule run beside it. Deadlines are spread so that each ' +
+      "workspace's bump (1 h, again once 3 minutes have passed) comes due once every 3 minutes. One run; each figure over the whole window.",
+    '',
+    '| figure | measured |',
+    '|---|---|',
+    `| batch latency p50 / p99 / max (ms; a failed batch counts with the time it failed after) | ${fmt(a.latencyP50Ms)} / ` +
+      `${fmt(a.latencyP99Ms)} / ${fmt(a.latencyMaxMs)} |`,
+    `| batches sent / failed (of them timed out after 30 s); reports answered / not found | ${fmt(a.requests)} / ${fmt(a.failedRequests)} ` +
+      `(${fmt(a.timedOutRequests)}); ${fmt(a.reports)} / ${fmt(a.notFound)} |`,
+    `| reports answered written / coalesced / bumped | ${fmt(a.written)} / ${fmt(a.coalesced)} / ${fmt(a.bumped)} |`,
+    `| … per workspace per ${minute}: written / bumped | ${fmt(a.writtenPerWorkspaceMinute)} / ${fmt(a.bumpedPerWorkspaceMinute)} |`,
+    `| rows updated: workspaces / workspace_builds (of them HOT) | ${fmt(a.rowsUpdated.workspaces)} / ${fmt(a.rowsUpdated.workspaceBuilds)} ` +
+      `(${fmt(a.rowsUpdated.workspacesHot)} / ${fmt(a.rowsUpdated.workspaceBuildsHot)}) |`,
+    `| **rows written per workspace per ${minute}** | ${fmt(a.rowsPerWorkspaceMinute)} |`,
+    `| WAL written (MB per minute) | ${fmt(a.walMbPerMinute)} |`,
+    `| CPU seconds per minute: API / PostgreSQL / worker / Temporal server / the reporters | ${fmt(a.apiCpuSecondsPerMinute)} / ` +
+      `${fmt(a.postgresCpuSecondsPerMinute)} / ${fmt(a.workerCpuSecondsPerMinute)} / ${fmt(a.serverCpuSecondsPerMinute)} / ${fmt(a.benchCpuSecondsPerMinute)} |`,
+    `| … idle, before the load: API / PostgreSQL / worker | ${fmt(a.idle.apiCpuSecondsPerMinute)} / ${fmt(a.idle.postgresCpuSecondsPerMinute)} / ` +
+      `${fmt(a.idle.workerCpuSecondsPerMinute)} |`,
+    `| CPU per batch (ms): API / PostgreSQL | ${fmt(a.apiCpuMsPerRequest)} / ${fmt(a.postgresCpuMsPerRequest)} |`,
+    `| API RSS (MB): before / peak / after | ${fmt(a.apiRssMbBefore)} / ${fmt(a.apiPeakRssMb)} / ${fmt(a.apiRssMbAfter)} |`,
+    `| ticks idle: n, median (max) s, workflow clock median (max) ms, candidates | ${fmt(a.ticks.idle.n)}, ${fmt(a.ticks.idle.medianSeconds)} ` +
+      `(${fmt(a.ticks.idle.maxSeconds)}), ${fmt(a.ticks.idle.medianElapsedMs)} (${fmt(a.ticks.idle.maxElapsedMs)}), ${fmt(a.ticks.idle.candidates)} |`,
+    `| ticks under load: the same | ${fmt(a.ticks.load.n)}, ${fmt(a.ticks.load.medianSeconds)} (${fmt(a.ticks.load.maxSeconds)}), ` +
+      `${fmt(a.ticks.load.medianElapsedMs)} (${fmt(a.ticks.load.maxElapsedMs)}), ${fmt(a.ticks.load.candidates)} |`,
+    `| candidate query p50 / p99 (ms): idle; under load | ${fmt(a.candidateQuery.idle.p50Ms)} / ${fmt(a.candidateQuery.idle.p99Ms)}; ` +
+      `${fmt(a.candidateQuery.load.p50Ms)} / ${fmt(a.candidateQuery.load.p99Ms)} |`,
+    `| machine load average at the end (1 min) | ${fmt(a.loadAverage)} |`,
+    '',
+    `| ${minute} | batches | p50 / p99 / max (ms) | written / coalesced / bumped | rows updated | CPU s: API / PostgreSQL |`,
+    '|---|---|---|---|---|---|',
+  );
+  for (const m of a.perMinute) {
+    lines.push(
+      `| ${m.minute} | ${fmt(m.requests)} | ${fmt(m.latencyP50Ms)} / ${fmt(m.latencyP99Ms)} / ${fmt(m.latencyMaxMs)} | ` +
+        `${fmt(m.written)} / ${fmt(m.coalesced)} / ${fmt(m.bumped)} | ${fmt(m.rowsUpdated)} | ${fmt(m.apiCpuSeconds)} / ${fmt(m.postgresCpuSeconds)} |`,
+    );
+  }
+  lines.push('');
 }

@@ -1,4 +1,5 @@
 // `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data]`
+// `npm run bench -- activity [--activity-workspaces 100000] [--activity-minutes 5] [--activity-idle-minutes 3] [--activity-clients 10]`
 //
 // Starts the benchmark's own stack (bench/data/run-<time>/, removed at the end),
 // runs the scenarios, and writes bench/results/latest.json and latest.md
@@ -7,8 +8,10 @@
 // direct executor. `shape` pairs a floor run with the engine's Temporal shape
 // (two workflows per transition, no database): about the most engine ÷ floor
 // can be. `attributes` (run only when named) pairs a floor run with the shape
-// with and without its search attributes. Importable: runBench() is what the
-// test suite calls.
+// with and without its search attributes. `activity` (run only when named)
+// reports activity for running workspaces through the HTTP API, once a minute
+// each, in batches of 1,000, against one API process, with the tick schedule
+// running. Importable: runBench() is what the test suite calls.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -21,16 +24,20 @@ import { createProgress, type Progress } from './lib/progress.js';
 import { type StackOptions, startStack } from './lib/stack.js';
 import { type BenchProfile, FULL, PROFILES } from './profile.js';
 import { buildResults, type Measurements, mergeResults, type Results, toMarkdown } from './report.js';
+import { runActivity } from './scenarios/activity.js';
 import { runDirect } from './scenarios/direct.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRush } from './scenarios/rush.js';
 import { prepareScaling, runScaling } from './scenarios/scaling.js';
 import { runShape, SHAPE_VARIANTS, type ShapeVariant } from './scenarios/temporal-shapes.js';
 
-export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling'] as const;
+export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'activity'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** What `npm run bench` runs with no scenario named: all but `attributes`, an experiment on the shape rather than a figure of issue 8. */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'attributes');
+/**
+ * What `npm run bench` runs with no scenario named: all but `attributes`, an experiment on the shape rather than a figure of
+ * issue 8, and `activity`, the HTTP API's own scenario (about 10 minutes of wall time at its own sizes).
+ */
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'attributes' && s !== 'activity');
 
 export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
 
@@ -69,6 +76,7 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     attributesFloor: [],
     idle: null,
     scaling: [],
+    activity: null,
     seeds: ctx.seeds,
   };
   const push = <T>(into: Record<string, T[]>, label: string, run: T) => {
@@ -148,10 +156,22 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
         progress.log(`scaling rep ${rep}: ratio ${s.ratio.toFixed(2)}`);
       }
     }
+    if (wanted.has('activity')) {
+      // Once, whatever the repetitions: its minutes are its repetitions (latencies and writes are per batch and per minute).
+      const a = await runActivity(ctx);
+      m.activity = a;
+      const f = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
+      progress.log(
+        `activity: ${a.requests} batches, p50 ${f(a.latencyP50Ms)} ms, p99 ${f(a.latencyP99Ms)} ms, max ${f(a.latencyMaxMs)} ms; ` +
+          `rows written per workspace-minute ${a.rowsPerWorkspaceMinute.toFixed(3)}; written ${a.written}, coalesced ${a.coalesced}, ` +
+          `bumped ${a.bumped}; ticks idle/load ${f(a.ticks.idle.medianSeconds, 2)}/${f(a.ticks.load.medianSeconds, 2)} s`,
+      );
+    }
     const results = buildResults(m, { profile, versions, startedAt, command: opts.command ?? 'runBench()', loadAtStart });
     const experiment = {
       ...opts.stack?.engineEnv,
       ...(opts.stack?.engineNodeArgs?.length ? { nodeArgs: opts.stack.engineNodeArgs.join(' ') } : {}),
+      ...(opts.stack?.apiNodeArgs?.length ? { apiNodeArgs: opts.stack.apiNodeArgs.join(' ') } : {}),
     };
     if (Object.keys(experiment).length) results.engineEnv = experiment;
     return results;
@@ -206,6 +226,11 @@ async function main(argv: string[]): Promise<void> {
       'keep-data': { type: 'boolean', default: false },
       'worker-env': { type: 'string', multiple: true },
       'worker-node-arg': { type: 'string', multiple: true },
+      'api-node-arg': { type: 'string', multiple: true },
+      'activity-workspaces': { type: 'string' },
+      'activity-minutes': { type: 'string' },
+      'activity-idle-minutes': { type: 'string' },
+      'activity-clients': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -214,7 +239,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data] [--out DIR]\n` +
         `              [--worker-env NAME=VALUE]… [--worker-node-arg=--cpu-prof]…   (the engine's worker, for experiments)\n` +
-        `scenarios: ${SCENARIOS.join(', ')} (default: all but attributes; rush includes floor, naive and direct)\n`,
+        `              [--api-node-arg=--cpu-prof]…   (the activity scenario's API process)\n` +
+        `npm run bench -- activity [--activity-workspaces 100000] [--activity-minutes 5] [--activity-idle-minutes 3] [--activity-clients 10]\n` +
+        `scenarios: ${SCENARIOS.join(', ')} (default: all but attributes and activity; rush includes floor, naive and direct)\n`,
     );
     return;
   }
@@ -222,8 +249,18 @@ async function main(argv: string[]): Promise<void> {
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`);
   const base = PROFILES[values.profile!];
   if (!base) throw new Error(`unknown profile ${values.profile}; known: ${Object.keys(PROFILES).join(', ')}`);
-  const profile: BenchProfile = { ...base, rush: { ...base.rush } };
+  const profile: BenchProfile = { ...base, rush: { ...base.rush }, activity: { ...base.activity } };
   if (values.repetitions) profile.repetitions = Math.max(1, Number(values.repetitions));
+  const count = (flag: string, raw: string | undefined, min: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} wants a whole number ≥ ${min}, got "${raw}"`);
+    return n;
+  };
+  profile.activity.workspaces = count('activity-workspaces', values['activity-workspaces'], 1) ?? profile.activity.workspaces;
+  profile.activity.minutes = count('activity-minutes', values['activity-minutes'], 1) ?? profile.activity.minutes;
+  profile.activity.idleMinutes = count('activity-idle-minutes', values['activity-idle-minutes'], 0) ?? profile.activity.idleMinutes;
+  profile.activity.clients = count('activity-clients', values['activity-clients'], 1) ?? profile.activity.clients;
   if (values.sizes) {
     const keep = new Set(values.sizes.split(','));
     profile.rush.sizes = profile.rush.sizes.filter((s) => keep.has(s.label));
@@ -238,6 +275,7 @@ async function main(argv: string[]): Promise<void> {
           keepData: values['keep-data'],
           engineEnv: parseEnv(values['worker-env'] ?? []),
           engineNodeArgs: values['worker-node-arg'] ?? [],
+          apiNodeArgs: values['api-node-arg'] ?? [],
         },
         command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
       });

@@ -424,6 +424,192 @@ export async function makeDue(pool: pg.Pool, at: Date, count: number): Promise<n
 }
 
 // ---------------------------------------------------------------------------
+// Running workspaces (the activity scenario)
+
+export interface RunningSeedOptions {
+  /** N: running workspaces to create. */
+  workspaces: number;
+  /** T: the seed's minute (truncated); every build completed within 7 h before it. */
+  at: Date;
+  salt?: string;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RunningSeedResult {
+  workspaces: number;
+  users: number;
+  /** Workspaces with an autostart schedule (half; none fires within an hour of T). */
+  scheduled: number;
+  /** Ids in seed order (workspace i is ids[i - 1]): what the reporters send. */
+  ids: string[];
+  at: string;
+  seconds: number;
+}
+
+/** The activity template's activity bump and default TTL. */
+export const ACTIVITY_BUMP_MS = HOUR;
+const RUNNING_TTL_MS = 8 * HOUR;
+
+/**
+ * N running workspaces of one template (activity bump 1 h, TTL 8 h, no
+ * dormancy, no failure TTL), owned two by two: each has one build, a start
+ * whose job succeeded 0–7 h before T, with deadline = completion + 8 h; half
+ * have a weekly schedule whose next fire is more than an hour after T. So a
+ * tick in the hour after T finds no candidate. Generated in PostgreSQL as
+ * seed() does, with the latest-build columns written directly.
+ */
+export async function seedRunning(pool: pg.Pool, opts: RunningSeedOptions): Promise<RunningSeedResult> {
+  const started = performance.now();
+  const n = opts.workspaces;
+  if (!Number.isInteger(n) || n < 1) throw new Error('workspaces must be a positive integer');
+  const at = new Date(Math.floor(opts.at.getTime() / MINUTE) * MINUTE);
+  const salt = opts.salt ?? 'autobuild-bench-activity';
+  const batch = opts.batchSize ?? 100_000;
+  const users = Math.ceil(n / 2);
+  const later = scheduleCatalogue(at).later;
+
+  const client = await pool.connect();
+  let triggersOff: 'session' | 'table' | null = null;
+  try {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces');
+    if (rows[0]!.n > 0) throw new Error('the database already holds workspaces; reset it first');
+    await client.query(`SET synchronous_commit = off`);
+    try {
+      await client.query(`SET session_replication_role = replica`);
+      triggersOff = 'session';
+    } catch {
+      await client.query(`ALTER TABLE workspace_builds DISABLE TRIGGER workspace_builds_track_latest`);
+      triggersOff = 'table';
+    }
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS seed_sched (idx int PRIMARY KEY, spec text NOT NULL, next_at timestamptz NOT NULL);
+      TRUNCATE seed_sched;`);
+    await client.query(
+      `INSERT INTO seed_sched SELECT ord - 1, spec, next_at FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS c(spec, next_at, ord)`,
+      [later.map((c) => c.spec), later.map((c) => c.next)],
+    );
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO templates (id, name, active_version_id, default_ttl_ms, activity_bump_ms, allow_user_autostart, created_at, updated_at)
+       VALUES (md5($1 || ':t:activity')::uuid, 'bench-activity', md5($1 || ':tv:activity')::uuid, $3, $4, true,
+               $2::timestamptz - interval '400 days', $2::timestamptz - interval '400 days')`,
+      [salt, at, RUNNING_TTL_MS, ACTIVITY_BUMP_MS],
+    );
+    await client.query(
+      `INSERT INTO template_versions (id, template_id, name, created_at)
+       VALUES (md5($1 || ':tv:activity')::uuid, md5($1 || ':t:activity')::uuid, 'v1', $2::timestamptz - interval '400 days')`,
+      [salt, at],
+    );
+    await client.query('COMMIT');
+    for (let lo = 1; lo <= users; lo += batch) {
+      const hi = Math.min(users, lo + batch - 1);
+      await client.query(
+        `INSERT INTO users (id, username, status, created_at)
+         SELECT md5($1 || ':u:' || u)::uuid, 'bench-user-' || u, 'active', $2::timestamptz - interval '400 days'
+           FROM generate_series($3::int, $4::int) u`,
+        [salt, at, lo, hi],
+      );
+    }
+    // One plan per batch, the same in each statement (deterministic draws): $1 salt, $2 T, $3..$4 the range, $5 users.
+    const plan = `SELECT i, md5($1 || ':w:' || i)::uuid AS id, md5($1 || ':u:' || (1 + (i - 1) % $5::int))::uuid AS owner_id,
+                         md5($1 || ':b:' || i)::uuid AS build_id, md5($1 || ':j:' || i)::uuid AS job_id,
+                         $2::timestamptz - ((hashint8(i::bigint * 16 + 3) & 2147483647) % 420) * interval '1 minute' AS completed,
+                         (hashint8(i::bigint * 16 + 4) & 2147483647) AS r4,
+                         (hashint8(i::bigint * 16 + 5) & 2147483647) AS r5
+                    FROM generate_series($3::int, $4::int) i`;
+    for (let lo = 1; lo <= n; lo += batch) {
+      const hi = Math.min(n, lo + batch - 1);
+      const params = [salt, at, lo, hi, users];
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO provisioner_jobs (id, created_at, started_at, completed_at)
+         SELECT p.job_id, p.completed - interval '20 seconds', p.completed - interval '19 seconds', p.completed FROM (${plan}) p`,
+        params,
+      );
+      await client.query(
+        `INSERT INTO workspaces (id, owner_id, template_id, name, autostart_schedule, ttl_ms, last_used_at, next_start_at, created_at,
+                                 latest_build_id, latest_build_number, latest_transition, latest_deadline,
+                                 latest_job_id, latest_job_status, latest_job_completed_at)
+         SELECT p.id, p.owner_id, md5($1 || ':t:activity')::uuid, 'ws-' || p.i,
+                CASE WHEN p.r5 % 2 = 0 THEN s.spec END, ${RUNNING_TTL_MS},
+                $2::timestamptz - interval '1 hour' - (p.r5 % 3600) * interval '1 second',
+                CASE WHEN p.r5 % 2 = 0 THEN s.next_at END,
+                p.completed - interval '30 days',
+                p.build_id, 1, 'start', p.completed + ${RUNNING_TTL_MS} * interval '1 millisecond',
+                p.job_id, 'succeeded', p.completed
+           FROM (${plan}) p JOIN seed_sched s ON s.idx = p.r4 % $6::int`,
+        [...params, later.length],
+      );
+      await client.query(
+        `INSERT INTO workspace_builds (id, workspace_id, build_number, transition, reason, template_version_id,
+                                       initiator_id, job_id, deadline, created_at)
+         SELECT p.build_id, p.id, 1, 'start', 'initiator', md5($1 || ':tv:activity')::uuid, p.owner_id, p.job_id,
+                p.completed + ${RUNNING_TTL_MS} * interval '1 millisecond', p.completed - interval '20 seconds'
+           FROM (${plan}) p`,
+        params,
+      );
+      await client.query('COMMIT');
+      opts.onProgress?.(hi, n);
+    }
+    await client.query('DROP TABLE seed_sched');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    if (triggersOff === 'session') await client.query('RESET session_replication_role').catch(() => {});
+    if (triggersOff === 'table') {
+      await client.query(`ALTER TABLE workspace_builds ENABLE TRIGGER workspace_builds_track_latest`).catch(() => {});
+    }
+    client.release();
+  }
+  await pool.query('VACUUM (ANALYZE) users, templates, template_versions, provisioner_jobs, workspaces, workspace_builds');
+  const { rows } = await pool.query<{ ids: string[]; scheduled: number }>(
+    `SELECT array_agg(md5($1 || ':w:' || i)::uuid::text ORDER BY i) AS ids,
+            (SELECT count(*)::int FROM workspaces WHERE autostart_schedule IS NOT NULL) AS scheduled
+       FROM generate_series(1, $2::int) i`,
+    [salt, n],
+  );
+  return {
+    workspaces: n,
+    users,
+    scheduled: rows[0]!.scheduled,
+    ids: rows[0]!.ids,
+    at: at.toISOString(),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * Deadlines as if every running workspace had been in use for hours, its
+ * deadline kept up by activity: each in (from + 0.95 × bump, from + bump], so
+ * that its next bump (due once 5 % of the bump has passed, docs/rules.md#activity-bump)
+ * comes at an instant spread evenly over the `0.05 × bump` after `from` (3 min
+ * for 1 h), and every 3 minutes after that while it is reported. Through the
+ * trigger, as a build's deadline always changes; then VACUUM, so the measured
+ * window starts without the dead rows this leaves.
+ */
+export async function spreadActivityDeadlines(pool: pg.Pool, from: Date, bumpMs = ACTIVITY_BUMP_MS): Promise<number> {
+  const client = await pool.connect();
+  let rowCount: number | null;
+  try {
+    ({ rowCount } = await client.query(
+      `UPDATE workspace_builds b
+        SET deadline = $1::timestamptz + ($2::bigint * 95 / 100) * interval '1 millisecond'
+                       + ((hashtext(b.id::text) & 2147483647) % ($2::bigint * 5 / 100)) * interval '1 millisecond'
+       FROM workspaces w
+      WHERE w.latest_build_id = b.id AND NOT w.deleted AND w.latest_transition = 'start' AND b.deadline IS NOT NULL`,
+      [from, bumpMs],
+    ));
+    // A backend reports its table statistics lazily (up to 10 s later when idle): now, so a window opened next does not count them.
+    await client.query('SELECT pg_stat_force_next_flush()');
+  } finally {
+    client.release();
+  }
+  await pool.query('VACUUM (ANALYZE) workspaces, workspace_builds');
+  return rowCount ?? 0;
+}
+
+// ---------------------------------------------------------------------------
 // Command line
 
 async function main(argv: string[]): Promise<void> {

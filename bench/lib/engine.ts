@@ -1,12 +1,13 @@
 // What the benchmark uses of the engine, in one place: ticks (scheduled and
 // manual), the tick schedule (kept paused outside a measured window, so that
-// no tick starts a rush before the measured one), the candidate query and the
-// direct executor's per-workspace evaluation.
+// no tick starts a rush before the measured one), the candidate query, the
+// direct executor's per-workspace evaluation, and API tokens.
 import { randomUUID } from 'node:crypto';
 import { type Client, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import type { Pool } from '../../src/db/pool.js';
 import { evaluateWorkspace } from '../../src/engine/evaluate.js';
 import { truncateToMinute } from '../../src/lifecycle/index.js';
+import { createOps } from '../../src/ops/index.js';
 import { describeTickSchedule, pauseTickSchedule, resumeTickSchedule, TICK_SCHEDULE_ID } from '../../src/runtime/schedule.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
@@ -105,4 +106,10 @@ export async function evaluateWithoutTemporal(pool: Pool, workspaceId: string, a
     { workspaceId, tick, workflowId: 'direct-executor', key: `direct-executor/${randomUUID()}` },
   );
   return outcome.kind === 'transition';
+}
+
+/** An owner API token for `user`, made through the operations module as `autobuild token create <user> --role owner` makes it. */
+export async function createOwnerToken(pool: Pool, client: Client, taskQueue: string, user: string): Promise<string> {
+  const { token } = await createOps({ pool, client, taskQueue }).tokens.create({ user, role: 'owner', name: 'bench' });
+  return token;
 }

@@ -1,8 +1,9 @@
 // The benchmark's own stack, configured as `npm start` runs it but in a data
 // folder of its own: the embedded PostgreSQL, the Temporal dev server (SQLite
-// file with the WAL pragmas) and workers as separate child processes, so that
-// each one's CPU and memory can be read from /proc. With `external`, it uses
-// services that are already running (the test suite's) instead.
+// file with the WAL pragmas), workers and the API (`npm run api`) as separate
+// child processes, so that each one's CPU and memory can be read from /proc.
+// With `external`, it uses services that are already running (the test
+// suite's) instead.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -23,8 +24,8 @@ import { freePort, stopChild } from '../../src/runtime/ports.js';
 import { findTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../../src/runtime/temporal-dev-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
-import { cpuSeconds, peakRssMb, resetPeakRss, treeCpuSeconds } from './proc.js';
-import { startScriptNodeFlags } from './start-script.js';
+import { cpuSeconds, peakRssMb, resetPeakRss, rssMb, treeCpuSeconds } from './proc.js';
+import { apiScriptNodeFlags, startScriptNodeFlags } from './start-script.js';
 
 export const BENCH_DATA_DIR = join(projectRoot, 'bench', 'data');
 
@@ -101,10 +102,17 @@ export interface WorkerProcess {
   /** CPU seconds used so far (user + system). */
   cpuSeconds(): number | null;
   peakRssMb(): number | null;
+  /** Resident set size now (VmRSS), MB. */
+  rssMb(): number | null;
   resetPeakRss(): boolean;
   /** Lines the worker wrote at warn level or above (for the report when something fails). */
   problems(): string[];
   stop(): Promise<void>;
+}
+
+export interface ApiProcess extends WorkerProcess {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
 }
 
 export interface Versions {
@@ -134,6 +142,8 @@ export interface Stack {
   startEngineWorker(opts: { databaseUrl: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess>;
   /** Starts the worker of the bench-only workflows (floor, naive). */
   startBenchWorker(opts: { taskQueue: string }): Promise<WorkerProcess>;
+  /** Starts the HTTP API alone as `npm run api` does (dist/api-main.js), against `databaseUrl`, on a free loopback port. */
+  startApi(opts: { databaseUrl: string; taskQueue: string; env?: Record<string, string> }): Promise<ApiProcess>;
   versions(): Promise<Versions>;
   stop(): Promise<void>;
 }
@@ -148,6 +158,8 @@ export interface StackOptions {
   engineEnv?: Record<string, string>;
   /** Extra Node options for every engine worker (profiling: --cpu-prof, --cpu-prof-dir=…). */
   engineNodeArgs?: string[];
+  /** Extra Node options for the API process (the activity scenario), e.g. --cpu-prof. */
+  apiNodeArgs?: string[];
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -230,6 +242,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             DATABASE_URL: o.databaseUrl,
             AUTOBUILD_DATA_DIR: dataDir,
             AUTOBUILD_TASK_QUEUE: o.taskQueue,
+            // npm start serves the API too: on a free port of its own, never the default 7080 a user's service may hold.
+            AUTOBUILD_API_HOST: '127.0.0.1',
+            AUTOBUILD_API_PORT: String(await freePort()),
             AUTOBUILD_PROVISIONER: 'simulated',
             AUTOBUILD_SIMULATED_DURATION: '0',
             LOG_LEVEL: 'info',
@@ -262,6 +277,41 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           await stopW();
         };
         return w;
+      },
+      async startApi(o) {
+        const n = ++workerCount;
+        const dataDir = join(dir, `api-${n}`);
+        await mkdir(dataDir, { recursive: true });
+        const port = await freePort();
+        const w = await spawnWorker({
+          starting,
+          script: 'dist/api-main.js',
+          nodeArgs: [...apiScriptNodeFlags(), ...(opts.apiNodeArgs ?? [])],
+          logFile: join(dir, `api-${n}.log`),
+          ready: /autobuild API is serving/,
+          env: baseEnv({
+            DATABASE_URL: o.databaseUrl,
+            AUTOBUILD_DATA_DIR: dataDir,
+            AUTOBUILD_TASK_QUEUE: o.taskQueue,
+            AUTOBUILD_API_HOST: '127.0.0.1',
+            AUTOBUILD_API_PORT: String(port),
+            LOG_LEVEL: 'info',
+            LOG_FORMAT: 'json',
+            ...o.env,
+          }),
+        });
+        workers.add(w);
+        const stopW = w.stop;
+        const api: ApiProcess = {
+          ...w,
+          url: `http://127.0.0.1:${port}`,
+          stop: async () => {
+            workers.delete(w);
+            await stopW();
+          },
+        };
+        w.stop = api.stop;
+        return api;
       },
       async versions() {
         const c = new pg.Client({ connectionString: pgStack.adminUrl });
@@ -352,6 +402,7 @@ async function spawnWorker(o: {
     pid,
     cpuSeconds: () => cpuSeconds(pid),
     peakRssMb: () => peakRssMb(pid),
+    rssMb: () => rssMb(pid),
     resetPeakRss: () => resetPeakRss(pid),
     problems,
     stop: () => endChild(child),
