@@ -21,7 +21,7 @@ await runMain(async () => {
   const targets = resolveConnections();
   const database = targets.database();
   const temporal = targets.temporal();
-  const pool = createPool(database.url);
+  const pool = createPool(database.url, 10, config.database);
   const connection = await Connection.connect({
     address: temporal.address,
     tls: temporal.connectionOptions.tls,

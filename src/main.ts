@@ -23,7 +23,7 @@ await runMain(async () => {
   Runtime.install({ logger: temporalLogger(log.child({ component: 'temporal' })) });
 
   const services = await startServices(config, log);
-  const pool = createPool(services.databaseUrl);
+  const pool = createPool(services.databaseUrl, 10, config.database);
   try {
     const { applied, unknown } = await migrate(pool);
     log.info('database ready', { migrationsApplied: applied.length, ...(unknown.length ? { newerMigrations: unknown } : {}) });

@@ -106,7 +106,14 @@ export function handleError(err: unknown, c: Context, log: Logger) {
     if (status === 400) return sendError(c, 'invalid', /json/i.test(err.message) ? 'malformed JSON in the request body' : err.message);
   }
   // Text PostgreSQL cannot store (a NUL character in a JSON string): the request's fault, not the service's.
-  if ((err as { code?: unknown }).code === '22021') return sendError(c, 'invalid', 'text must not contain a NUL character');
+  const sqlstate = (err as { code?: unknown }).code;
+  if (sqlstate === '22021') return sendError(c, 'invalid', 'text must not contain a NUL character');
+  // The pool's limits (docs/operations.md#database-timeouts): nothing was changed, and a retry may succeed.
+  if (sqlstate === '55P03') return sendError(c, 'conflict', 'another change holds what this request needs; try again');
+  if (sqlstate === '57014') {
+    log.warn('a statement ran past AUTOBUILD_DB_STATEMENT_TIMEOUT', { method: c.req.method, path: c.req.path });
+    return sendError(c, 'unavailable', 'the database did not answer in time; try again');
+  }
   if (isUnreachable(err)) {
     log.warn('a dependency did not answer', { err, path: c.req.path });
     return sendError(c, 'unavailable', 'the database or Temporal did not answer; try again');

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-const LOCK_KEY = 727_001; // arbitrary, constant: identifies "autobuild migrations"
+export const LOCK_KEY = 727_001; // arbitrary, constant: identifies "autobuild migrations"
 const DIRECTIVE = /^--\s*autobuild:\s*min-code-version\s+(\d+)\s*$/;
 
 export interface Migration {
@@ -79,6 +79,9 @@ export async function migrate(pool: pg.Pool, opts: MigrateOptions = {}): Promise
   const codeVersion = highestVersion(migrations);
   const client = await pool.connect();
   try {
+    // A migration may rewrite a large table, and another runner waits here for the one
+    // migrating: neither is held to the pool's statement and lock timeouts (reset below).
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     // The runner's own bookkeeping comes first, and is upgraded in place: databases migrated
     // before checksums and contracts existed have rows without them.
@@ -143,6 +146,8 @@ export async function migrate(pool: pg.Pool, opts: MigrateOptions = {}): Promise
       () => true,
       () => false,
     );
+    // Back to the session's own limits (the pool's) before the connection is reused.
+    await client.query('RESET statement_timeout; RESET lock_timeout').catch(() => {});
     // The lock belongs to the session: a connection that could not unlock is closed, not
     // returned to the pool, so it cannot keep every other runner waiting.
     client.release(!unlocked);

@@ -13,8 +13,26 @@ const types = {
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'autobuild', types });
+/**
+ * Limits on every statement of the pool's connections (docs/operations.md#database-timeouts):
+ * a statement that runs longer, or waits longer for a lock, is canceled by
+ * PostgreSQL (SQLSTATE 57014, 55P03). Absent = no limit (tests, benchmarks' seeding).
+ */
+export interface PoolTimeouts {
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+}
+
+export function createPool(connectionString: string, max = 10, timeouts: PoolTimeouts = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'autobuild',
+    types,
+    // Sent in the connection's start-up packet: set for the whole session, before its first statement.
+    ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
+    ...(timeouts.lockTimeoutMs ? { lock_timeout: timeouts.lockTimeoutMs } : {}),
+  });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;

@@ -34,6 +34,8 @@ export interface Config {
   tick: TickConfig;
   /** The HTTP API (docs/api.md): loopback unless AUTOBUILD_API_HOST says otherwise. */
   api: { host: string; port: number };
+  /** Limits on the service's database statements (docs/operations.md#database-timeouts), in milliseconds. */
+  database: { statementTimeoutMs: number; lockTimeoutMs: number };
   /** AUTOBUILD_DEFAULT_QUIET_HOURS: the quiet hours of owners who have none (docs/rules.md#daily-schedule), normalized. */
   defaultQuietHoursSchedule: string;
 }
@@ -115,6 +117,10 @@ export function loadConfig(env: Env = process.env): Config {
     api: {
       host: nonEmpty(env, 'AUTOBUILD_API_HOST') ?? '127.0.0.1',
       port: port(env, 'AUTOBUILD_API_PORT', 7080, { zero: true }),
+    },
+    database: {
+      statementTimeoutMs: duration(env, 'AUTOBUILD_DB_STATEMENT_TIMEOUT', '30s', 1000),
+      lockTimeoutMs: duration(env, 'AUTOBUILD_DB_LOCK_TIMEOUT', '10s', 100),
     },
   };
 }

@@ -1,7 +1,11 @@
 // Every route of the HTTP API (docs/api.md) through the app itself, against the
 // real database and dev server: what it answers, each error class, each role.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR, MINUTE } from '../../src/lifecycle/index.js';
+import { createApp } from '../../src/api/app.js';
+import { createPool } from '../../src/db/pool.js';
+import { DEFAULT_QUIET_HOURS_SCHEDULE, HOUR, MINUTE } from '../../src/lifecycle/index.js';
+import { Ops } from '../../src/ops/index.js';
+import { quietLog } from '../builds/harness.js';
 import { type ApiHarness, startApiHarness, ws } from './harness.js';
 
 describe('HTTP API routes', () => {
@@ -347,6 +351,38 @@ describe('HTTP API routes', () => {
       expect(noBody.body.error.message).toBe('a JSON request body is required');
       const untyped = await h.call(h.tokens.admin, 'PATCH', '/api/v1/templates/dev', '{}', { 'content-type': '' });
       expect(untyped.status).toBe(415);
+    });
+
+    it('a change that waits past the lock timeout answers 409 and changes nothing', async () => {
+      const pool = createPool(h.db.url, 2, { lockTimeoutMs: 200 });
+      const app = createApp({
+        ops: new Ops({ pool, client: h.temporal.client, taskQueue: h.taskQueue }),
+        log: quietLog,
+        defaultQuietHours: DEFAULT_QUIET_HOURS_SCHEDULE,
+        version: 'test',
+        ready: async () => {},
+      });
+      const holder = await h.db.pool.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(
+          `SELECT 1 FROM workspaces w JOIN users u ON u.id = w.owner_id WHERE u.username = 'alice' AND w.name = 'one' FOR UPDATE OF w`,
+        );
+        const res = await app.request(`/api/v1/workspaces/${ws('alice/one')}/ttl`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${h.tokens.alice}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ttlMs: 3 * HOUR }),
+        });
+        expect(res.status).toBe(409);
+        expect(await res.json()).toEqual({
+          error: { code: 'conflict', message: 'another change holds what this request needs; try again' },
+        });
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+        await pool.end();
+      }
+      expect((await h.call(h.tokens.alice, 'GET', `/api/v1/workspaces/${ws('alice/one')}`)).body.ttlMs).not.toBe(3 * HOUR);
     });
 
     it('health, readiness and the OpenAPI document need no token', async () => {

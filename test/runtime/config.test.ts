@@ -89,6 +89,18 @@ describe('configuration', () => {
     expect(message).not.toContain('\n');
   });
 
+  it('database timeouts: 30s for a statement and 10s for a lock unless set; at least 1s and 100ms', () => {
+    expect(loadConfig({}).database).toEqual({ statementTimeoutMs: 30_000, lockTimeoutMs: 10_000 });
+    expect(loadConfig({ AUTOBUILD_DB_STATEMENT_TIMEOUT: '2m', AUTOBUILD_DB_LOCK_TIMEOUT: '500ms' }).database).toEqual({
+      statementTimeoutMs: 120_000,
+      lockTimeoutMs: 500,
+    });
+    expect(() => loadConfig({ AUTOBUILD_DB_STATEMENT_TIMEOUT: '10ms' })).toThrow(
+      /^AUTOBUILD_DB_STATEMENT_TIMEOUT must be at least 1000 ms/,
+    );
+    expect(() => loadConfig({ AUTOBUILD_DB_LOCK_TIMEOUT: 'soon' })).toThrow(/^AUTOBUILD_DB_LOCK_TIMEOUT must be a duration/);
+  });
+
   it('never shows a database password, in the URL or in its parameters', () => {
     expect(redactUrl('postgres://me:hunter2@db:5432/app')).toBe('postgres://me:***@db:5432/app');
     expect(redactUrl('postgres://me@db/app?password=hunter2&sslpassword=k3y&sslmode=require')).toBe(
