@@ -137,21 +137,13 @@ export async function seed(pool: pg.Pool, opts: SeedOptions): Promise<SeedResult
   const catalogue = scheduleCatalogue(at);
 
   const client = await pool.connect();
-  let triggersOff: 'session' | 'table' | null = null;
+  let triggersOff: TriggersOff = null;
   try {
     const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces');
     if (rows[0]!.n > 0) throw new Error('the database already holds workspaces; reset it first (--reset)');
     await client.query(`SET synchronous_commit = off`);
     await client.query(`SET maintenance_work_mem = '256MB'`);
-    // The latest-build trigger would update each workspace once per build; the
-    // summary columns are written directly instead. Session-local when we may.
-    try {
-      await client.query(`SET session_replication_role = replica`);
-      triggersOff = 'session';
-    } catch {
-      await client.query(`ALTER TABLE workspace_builds DISABLE TRIGGER workspace_builds_track_latest`);
-      triggersOff = 'table';
-    }
+    triggersOff = await summaryTriggerOff(client);
 
     await client.query(`
       CREATE TEMP TABLE IF NOT EXISTS seed_sched (idx int PRIMARY KEY, spec text NOT NULL, next_at timestamptz NOT NULL);
@@ -321,10 +313,7 @@ export async function seed(pool: pg.Pool, opts: SeedOptions): Promise<SeedResult
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    if (triggersOff === 'session') await client.query('RESET session_replication_role').catch(() => {});
-    if (triggersOff === 'table') {
-      await client.query(`ALTER TABLE workspace_builds ENABLE TRIGGER workspace_builds_track_latest`).catch(() => {});
-    }
+    await summaryTriggerOn(client, triggersOff);
     client.release();
   }
   // Statistics and the visibility map, as autovacuum would have them on a live system.
@@ -470,18 +459,12 @@ export async function seedRunning(pool: pg.Pool, opts: RunningSeedOptions): Prom
   const later = scheduleCatalogue(at).later;
 
   const client = await pool.connect();
-  let triggersOff: 'session' | 'table' | null = null;
+  let triggersOff: TriggersOff = null;
   try {
     const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces');
     if (rows[0]!.n > 0) throw new Error('the database already holds workspaces; reset it first');
     await client.query(`SET synchronous_commit = off`);
-    try {
-      await client.query(`SET session_replication_role = replica`);
-      triggersOff = 'session';
-    } catch {
-      await client.query(`ALTER TABLE workspace_builds DISABLE TRIGGER workspace_builds_track_latest`);
-      triggersOff = 'table';
-    }
+    triggersOff = await summaryTriggerOff(client);
     await client.query(`CREATE TEMP TABLE IF NOT EXISTS seed_sched (idx int PRIMARY KEY, spec text NOT NULL, next_at timestamptz NOT NULL);
       TRUNCATE seed_sched;`);
     await client.query(
@@ -556,10 +539,7 @@ export async function seedRunning(pool: pg.Pool, opts: RunningSeedOptions): Prom
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    if (triggersOff === 'session') await client.query('RESET session_replication_role').catch(() => {});
-    if (triggersOff === 'table') {
-      await client.query(`ALTER TABLE workspace_builds ENABLE TRIGGER workspace_builds_track_latest`).catch(() => {});
-    }
+    await summaryTriggerOn(client, triggersOff);
     client.release();
   }
   await pool.query('VACUUM (ANALYZE) users, templates, template_versions, provisioner_jobs, workspaces, workspace_builds');
@@ -668,4 +648,25 @@ async function main(argv: string[]): Promise<void> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { runMain } = await import('../src/runtime/run-main.js');
   await runMain(() => main(process.argv.slice(2)), 'bench:seed');
+}
+
+type TriggersOff = 'session' | 'table' | null;
+
+/**
+ * The latest-build trigger would update each workspace once per build; the
+ * seeds write the summary columns directly instead. Session-local when we may.
+ */
+async function summaryTriggerOff(client: pg.PoolClient): Promise<TriggersOff> {
+  try {
+    await client.query(`SET session_replication_role = replica`);
+    return 'session';
+  } catch {
+    await client.query(`ALTER TABLE workspace_builds DISABLE TRIGGER workspace_builds_track_latest`);
+    return 'table';
+  }
+}
+
+async function summaryTriggerOn(client: pg.PoolClient, off: TriggersOff): Promise<void> {
+  if (off === 'session') await client.query('RESET session_replication_role').catch(() => {});
+  if (off === 'table') await client.query(`ALTER TABLE workspace_builds ENABLE TRIGGER workspace_builds_track_latest`).catch(() => {});
 }
