@@ -80,7 +80,7 @@ const medians = (s: Record<string, Spread>) => Object.fromEntries(Object.entries
 
 export function buildResults(
   m: Measurements,
-  meta: { profile: BenchProfile; versions: Versions; startedAt: Date; command: string; loadAtStart: number[] },
+  meta: { profile: BenchProfile; versions: Versions; startedAt: Date; command: string; loadAtStart: number[]; topology?: Topology },
 ): Results {
   const sections: Results = {};
 
@@ -211,6 +211,7 @@ export function buildResults(
     command: meta.command,
     profile: meta.profile.name,
     repetitions: meta.profile.repetitions,
+    topology: meta.topology ?? DEFAULT_TOPOLOGY,
     machine: {
       cpus: meta.versions.cpus,
       cpuModel: meta.versions.cpuModel,
@@ -223,10 +224,30 @@ export function buildResults(
       temporalSdk: meta.versions.temporalSdk,
       temporalCli: meta.versions.temporalCli,
       temporalServer: meta.versions.temporalServer,
+      ...(meta.versions.temporalPostgres ? { temporalPostgres: meta.versions.temporalPostgres } : {}),
       postgres: meta.versions.postgres,
     },
     ...sections,
   };
+}
+
+/** What the engine ran on: which Temporal server, and how many engine worker processes served the rush. */
+export interface Topology {
+  server: 'dev' | 'real';
+  workers: number;
+}
+export const DEFAULT_TOPOLOGY: Topology = { server: 'dev', workers: 1 };
+
+/** A document's topology (documents from before it was recorded ran on the dev server with one worker). */
+export function topologyOf(doc: Results): Topology {
+  return { ...DEFAULT_TOPOLOGY, ...(doc.topology as Partial<Topology> | undefined) };
+}
+
+/** Figures of different topologies never share a document: each has a folder of its own under bench/results/. */
+export function sameTopology(a: Results, b: Results): boolean {
+  const x = topologyOf(a);
+  const y = topologyOf(b);
+  return x.server === y.server && x.workers === y.workers;
 }
 
 /** The sections of a results document that scenarios measure (the rest describes the run). */
@@ -411,10 +432,16 @@ export function toMarkdown(doc: Results): string {
       'each cell is the median, with min–max in parentheses). How to reproduce and what each figure means: [docs/benchmarks.md](../../docs/benchmarks.md).',
     '',
   );
+  const topology = topologyOf(doc);
   if (machine && v) {
+    const temporal =
+      topology.server === 'real'
+        ? `the real Temporal server ${v.temporalServer ?? '?'} (built from source; every service in one process, 4 history shards) ` +
+          `on its own PostgreSQL ${v.temporalPostgres ?? '?'}`
+        : `Temporal CLI ${v.temporalCli ?? '?'} (dev server ${v.temporalServer ?? '?'}, SQLite file + WAL)`;
     lines.push(
       `Machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB. Node ${v.node}, Temporal SDK ${v.temporalSdk}, ` +
-        `Temporal CLI ${v.temporalCli ?? '?'} (server ${v.temporalServer ?? '?'}, SQLite file + WAL), PostgreSQL ${v.postgres}.`,
+        `${temporal}, PostgreSQL ${v.postgres}. Engine worker processes in the rush: ${topology.workers}.`,
       '',
     );
   }

@@ -1,4 +1,5 @@
 // `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data]`
+// `npm run bench -- rush [--server dev|real] [--workers N]`
 // `npm run bench -- activity [--activity-workspaces 100000] [--activity-minutes 5] [--activity-idle-minutes 3] [--activity-clients 10]`
 //
 // Starts the benchmark's own stack (bench/data/run-<time>/, removed at the end),
@@ -11,7 +12,11 @@
 // with and without its search attributes. `activity` (run only when named)
 // reports activity for running workspaces through the HTTP API, once a minute
 // each, in batches of 1,000, against one API process, with the tick schedule
-// running. Importable: runBench() is what the test suite calls.
+// running. `--server real` runs everything on the real Temporal server (built
+// from source, on a PostgreSQL of its own) instead of the dev server;
+// `--workers N` runs the rush on N engine worker processes. Each server and
+// worker count writes to a folder of its own (resultsDir). Importable:
+// runBench() is what the test suite calls.
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -21,9 +26,18 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/runtime/config.js';
 import { createContext } from './lib/context.js';
 import { createProgress, type Progress } from './lib/progress.js';
-import { type StackOptions, startStack } from './lib/stack.js';
+import { BENCH_SERVERS, type BenchServer, type StackOptions, startStack } from './lib/stack.js';
 import { type BenchProfile, FULL, PROFILES } from './profile.js';
-import { buildResults, type Measurements, mergeResults, type Results, toMarkdown } from './report.js';
+import {
+  buildResults,
+  DEFAULT_TOPOLOGY,
+  type Measurements,
+  mergeResults,
+  type Results,
+  sameTopology,
+  type Topology,
+  toMarkdown,
+} from './report.js';
 import { runActivity } from './scenarios/activity.js';
 import { runDirect } from './scenarios/direct.js';
 import { runIdle } from './scenarios/idle.js';
@@ -41,6 +55,17 @@ export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) =
 
 export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
 
+/**
+ * Where a topology's results go unless --out says otherwise: bench/results/ for
+ * the dev server with one worker (the figures the targets are stated for),
+ * bench/results/<server>-<N>-worker(s)/ for the others, so that no run
+ * replaces another topology's figures.
+ */
+export function resultsDir(topology: Topology): string {
+  if (topology.server === DEFAULT_TOPOLOGY.server && topology.workers === DEFAULT_TOPOLOGY.workers) return RESULTS_DIR;
+  return join(RESULTS_DIR, `${topology.server}-${topology.workers}-worker${topology.workers === 1 ? '' : 's'}`);
+}
+
 export interface RunBenchOptions {
   scenarios?: readonly ScenarioName[];
   profile?: BenchProfile;
@@ -48,6 +73,8 @@ export interface RunBenchOptions {
   progress?: Progress;
   /** The command line recorded in the results. */
   command?: string;
+  /** Engine worker processes in the rush (default 1). */
+  workers?: number;
 }
 
 export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
@@ -57,9 +84,15 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
   const progress = opts.progress ?? createProgress();
   const startedAt = new Date();
   const loadAtStart = loadavg();
-  progress.update('starting PostgreSQL and the Temporal dev server');
+  const server = opts.stack?.server ?? 'dev';
+  const workers = opts.workers ?? 1;
+  progress.update(
+    server === 'real'
+      ? 'starting PostgreSQL and the real Temporal server (its first build takes about 4 minutes)'
+      : 'starting PostgreSQL and the Temporal dev server',
+  );
   const stack = await startStack(opts.stack);
-  const ctx = createContext(stack, profile, progress);
+  const ctx = createContext(stack, profile, progress, workers);
   const cleanup = async () => {
     await ctx.close();
     await stack.stop();
@@ -167,7 +200,14 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
           `bumped ${a.bumped}; ticks idle/load ${f(a.ticks.idle.medianSeconds, 2)}/${f(a.ticks.load.medianSeconds, 2)} s`,
       );
     }
-    const results = buildResults(m, { profile, versions, startedAt, command: opts.command ?? 'runBench()', loadAtStart });
+    const results = buildResults(m, {
+      profile,
+      versions,
+      startedAt,
+      command: opts.command ?? 'runBench()',
+      loadAtStart,
+      topology: { server, workers },
+    });
     const experiment = {
       ...opts.stack?.engineEnv,
       ...(opts.stack?.engineNodeArgs?.length ? { nodeArgs: opts.stack.engineNodeArgs.join(' ') } : {}),
@@ -208,8 +248,9 @@ export async function writeResults(results: Results, dir = RESULTS_DIR): Promise
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'latest.json');
   const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Results) : null;
-  // Sections measured under another profile are not comparable: start afresh then.
-  const merged = mergeResults(previous?.profile === results.profile ? previous : null, results);
+  // Sections measured under another profile, server or worker count are not comparable: start afresh then.
+  const comparable = previous !== null && previous.profile === results.profile && sameTopology(previous, results);
+  const merged = mergeResults(comparable ? previous : null, results);
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
   await writeFile(join(dir, 'latest.md'), `${toMarkdown(merged)}\n`);
   return merged;
@@ -224,6 +265,8 @@ async function main(argv: string[]): Promise<void> {
       repetitions: { type: 'string' },
       sizes: { type: 'string' },
       'keep-data': { type: 'boolean', default: false },
+      server: { type: 'string', default: 'dev' },
+      workers: { type: 'string', default: '1' },
       'worker-env': { type: 'string', multiple: true },
       'worker-node-arg': { type: 'string', multiple: true },
       'api-node-arg': { type: 'string', multiple: true },
@@ -238,6 +281,7 @@ async function main(argv: string[]): Promise<void> {
   if (values.help) {
     process.stdout.write(
       `npm run bench [-- <scenario>…] [--profile full|tiny] [--repetitions N] [--sizes k100,k1000] [--keep-data] [--out DIR]\n` +
+        `              [--server dev|real] [--workers N]   (the real Temporal server on PostgreSQL; N engine workers in the rush)\n` +
         `              [--worker-env NAME=VALUE]… [--worker-node-arg=--cpu-prof]…   (the engine's worker, for experiments)\n` +
         `              [--api-node-arg=--cpu-prof]…   (the activity scenario's API process)\n` +
         `npm run bench -- activity [--activity-workspaces 100000] [--activity-minutes 5] [--activity-idle-minutes 3] [--activity-clients 10]\n` +
@@ -261,6 +305,12 @@ async function main(argv: string[]): Promise<void> {
   profile.activity.minutes = count('activity-minutes', values['activity-minutes'], 1) ?? profile.activity.minutes;
   profile.activity.idleMinutes = count('activity-idle-minutes', values['activity-idle-minutes'], 0) ?? profile.activity.idleMinutes;
   profile.activity.clients = count('activity-clients', values['activity-clients'], 1) ?? profile.activity.clients;
+  if (!(BENCH_SERVERS as readonly string[]).includes(values.server!)) {
+    throw new Error(`--server wants ${BENCH_SERVERS.join(' or ')}, got "${values.server}"`);
+  }
+  const server = values.server as BenchServer;
+  const workers = count('workers', values.workers, 1)!;
+  const out = values.out ?? resultsDir({ server, workers });
   if (values.sizes) {
     const keep = new Set(values.sizes.split(','));
     profile.rush.sizes = profile.rush.sizes.filter((s) => keep.has(s.label));
@@ -271,7 +321,9 @@ async function main(argv: string[]): Promise<void> {
       return await runBench({
         scenarios: positionals as ScenarioName[],
         profile,
+        workers,
         stack: {
+          server,
           keepData: values['keep-data'],
           engineEnv: parseEnv(values['worker-env'] ?? []),
           engineNodeArgs: values['worker-node-arg'] ?? [],
@@ -284,7 +336,7 @@ async function main(argv: string[]): Promise<void> {
       throw err;
     }
   })();
-  const merged = await writeResults(results, values.out ?? RESULTS_DIR);
+  const merged = await writeResults(results, out);
   const failed = (merged.targets ?? []).filter((t) => t.met === false);
   process.stdout.write(
     `results: ${join(values.out ?? RESULTS_DIR, 'latest.md')}` +

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build` (also run by `npm install` and before `npm test`): compiles
 // src/ to dist/ with tsc, copies the migrations' SQL beside the compiled
-// runner, and prebuilds the workflow bundle that the worker loads with
+// runner, and prebuilds the workflow bundles that the worker loads with
 // `workflowBundle: { codePath }`, so that nothing compiles or bundles at run time.
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
@@ -30,9 +30,15 @@ cpSync(join(root, 'src', 'db', 'migrations'), join(dist, 'db', 'migrations'), {
 
 // The bundle is made from the compiled workflows, with the options the worker and the tests share.
 const { bundleWorkflowCode } = await import('@temporalio/worker');
-const { WORKFLOW_BUNDLE_OPTIONS, PREBUILT_BUNDLE_PATH } = await import(pathToFileURL(join(dist, 'workflow-bundle.js')).href);
+const bundles = await import(pathToFileURL(join(dist, 'workflow-bundle.js')).href);
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: (m) => console.warn(m), error: (m) => console.error(m) };
-const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: silent });
-writeFileSync(PREBUILT_BUNDLE_PATH, code);
+// Two: the plain one, and the one a worker that traces loads (src/workflow-bundle.ts).
+for (const [options, path] of [
+  [bundles.WORKFLOW_BUNDLE_OPTIONS, bundles.PREBUILT_BUNDLE_PATH],
+  [bundles.TRACED_WORKFLOW_BUNDLE_OPTIONS, bundles.PREBUILT_TRACED_BUNDLE_PATH],
+]) {
+  const { code } = await bundleWorkflowCode({ ...options, logger: silent });
+  writeFileSync(path, code);
+}
 
-console.log(`autobuild: built dist/ and its workflow bundle in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`autobuild: built dist/ and its workflow bundles in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,7 +1,10 @@
-// Records real workflow histories from a Temporal dev server into
-// test/histories/*.json, one per outcome, for the replay test
-// (test/orchestration/replay.test.ts). Run it after an intentional change to
-// workflow code that the committed histories no longer replay:
+// Records real workflow histories from a Temporal dev server, one per outcome,
+// for the replay test (test/orchestration/replay.test.ts), into
+// test/histories/<hash>/ with a manifest naming the workflow code they were
+// recorded from (scripts/workflow-sources.ts). Run it whenever src/workflows/
+// changed (the replay test fails until the current code has a recording), and
+// keep the folders of earlier code: they are the runs an older release may
+// still have open (README, "Release procedure"):
 //
 //   npm run histories:record     (builds dist/ first: it records with the worker's own bundle)
 //
@@ -11,14 +14,15 @@
 // and writes each history as `temporal workflow show --output json` prints it
 // (the Temporal UI's download format), plus the build workflow of one build.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities/index.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
+import { metricsSinks } from '../src/metrics/sinks.js';
 import { loadConfig, loadProvisioningConfig, projectRoot } from '../src/runtime/config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../src/runtime/embedded-postgres.js';
 import { evaluateNow } from '../src/runtime/evaluate-client.js';
@@ -27,11 +31,15 @@ import { freePort } from '../src/runtime/ports.js';
 import { findTemporalCli } from '../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../src/runtime/temporal-dev-server.js';
 import { startManualTick } from '../src/runtime/tick-client.js';
+import { NO_TRACING } from '../src/runtime/tracing.js';
 import { prebuiltBundle } from '../src/workflow-bundle.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../src/workflows/search-attributes.js';
 import { createTemplate, createUser, createWorkspace, D, H, MIN, plus } from '../test/orchestration/fixtures.js';
+import { currentWorkflowSources, MANIFEST, type RecordingManifest, recordingDir } from './workflow-sources.js';
 
-const OUT = join(projectRoot, 'test', 'histories');
+const sources = currentWorkflowSources();
+const OUT = recordingDir(sources);
+const shown = relative(projectRoot, OUT);
 const T = new Date('2024-03-04T09:00:00Z'); // a Monday
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -52,6 +60,7 @@ const temporal = await startTemporalDevServer({
   log,
 });
 try {
+  await mkdir(OUT, { recursive: true });
   await ensureDatabase(postgres.adminUrl, 'histories');
   const pool = createPool(postgres.urlFor('histories'));
   await migrate(pool);
@@ -65,6 +74,7 @@ try {
     taskQueue,
     // The worker's own bundle, as `npm run build` made it.
     workflowBundle: prebuiltBundle(),
+    sinks: { ...NO_TRACING.sinks, ...metricsSinks(null) },
     activities: createActivities({
       pool,
       log,
@@ -123,7 +133,7 @@ try {
       const out = execFileSync(cliPath, runId ? [...args, '--run-id', runId] : args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       const history = JSON.parse(out) as { events: unknown[] };
       await writeFile(join(OUT, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
-      console.log(`wrote test/histories/${name}.json (${history.events.length} events)`);
+      console.log(`wrote ${shown}/${name}.json (${history.events.length} events)`);
     };
     for (const [name, id] of Object.entries(ws)) await save(`workspace-${name}`, `workspace/${id}`);
     await save('workspace-reevaluate', `workspace/${reevaluated}`);
@@ -142,6 +152,14 @@ try {
       runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
   });
+  const manifest: RecordingManifest = {
+    workflowSources: sources.sha256,
+    files: sources.files,
+    recordedAt: new Date().toISOString(),
+    commit: gitCommit(),
+  };
+  await writeFile(join(OUT, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+  console.log(`wrote ${shown}/${MANIFEST}: the recording of workflow code ${sources.sha256.slice(0, 12)}; keep the other folders`);
   await nativeConnection.close();
   await connection.close();
   await pool.end();
@@ -149,4 +167,13 @@ try {
   await temporal.stop();
   await postgres.stop();
   await rm(dir, { recursive: true, force: true });
+}
+
+function gitCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src/workflows') ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -1,6 +1,9 @@
 // Wires activities and workflows into a Temporal worker.
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from './activities/index.js';
+import { countActivityErrors } from './metrics/activity-errors.js';
+import { metricsSinks } from './metrics/sinks.js';
+import { NO_TRACING, type Tracing } from './runtime/tracing.js';
 import { prebuiltBundle } from './workflow-bundle.js';
 
 /**
@@ -22,15 +25,23 @@ export interface WorkerOptions extends ActivityDeps {
   namespace: string;
   /** Default: the bundle `npm run build` made (src/workflow-bundle.ts); tests bundle the sources once per file. */
   workflowBundle?: WorkflowBundleOption;
+  /** The activity interceptors and the workflow spans' sink (docs/operations.md#tracing); default NO_TRACING. */
+  tracing?: Tracing;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  const tracing = opts.tracing ?? NO_TRACING;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities: createActivities(opts),
-    workflowBundle: opts.workflowBundle ?? prebuiltBundle(),
+    workflowBundle: opts.workflowBundle ?? prebuiltBundle({ traced: tracing.enabled }),
+    interceptors: {
+      ...tracing.workerInterceptors,
+      activity: [...(tracing.workerInterceptors.activity ?? []), ...(opts.metrics ? [countActivityErrors(opts.metrics)] : [])],
+    },
+    sinks: { ...tracing.sinks, ...metricsSinks(opts.metrics ?? null) },
     maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '30 seconds',
   });

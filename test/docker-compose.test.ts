@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { TEMPORAL_SERVER_VERSION } from '../scripts/temporal-server.mjs';
 import { configVariables } from './helpers/config-variables.js';
 import { PROJECT_ROOT } from './helpers/processes.js';
 
 interface Service {
   image?: string;
   build?: string;
+  command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   healthcheck?: { test: string[] };
@@ -31,7 +33,7 @@ describe('docker-compose.yml', () => {
 
   it('pins every image tag', () => {
     for (const [name, s] of Object.entries(services)) {
-      if (s.image) expect(s.image, name).toMatch(/^[\w./-]+:\d[\w.-]*$/);
+      if (s.image) expect(s.image, name).toMatch(/^[\w./-]+:v?\d[\w.-]*$/);
     }
   });
 
@@ -49,7 +51,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every long-running service a health check and orders start-up by dependencies', () => {
-    for (const name of ['temporal-db', 'app-db', 'temporal', 'temporal-ui', 'worker']) {
+    for (const name of ['temporal-db', 'app-db', 'temporal', 'temporal-ui', 'worker', 'prometheus']) {
       expect(services[name]!.healthcheck?.test, name).toBeDefined();
     }
     expect(services.temporal!.depends_on).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
@@ -59,8 +61,9 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('keeps both databases on named volumes', () => {
-    expect(Object.keys(compose.volumes)).toEqual(['temporal-db', 'app-db']);
+  it("keeps both databases and Prometheus' data on named volumes", () => {
+    expect(Object.keys(compose.volumes)).toEqual(['temporal-db', 'app-db', 'prometheus']);
+    expect(services.prometheus!.volumes).toContain('prometheus:/prometheus');
     expect(services['temporal-db']!.volumes).toContain('temporal-db:/var/lib/postgresql/data');
     expect(services['app-db']!.volumes).toContain('app-db:/var/lib/postgresql/data');
   });
@@ -71,5 +74,54 @@ describe('docker-compose.yml', () => {
     for (const name of Object.keys(env)) expect(known, `${name} is not read by src/runtime/config.ts`).toContain(name);
     expect(env.DATABASE_URL).toBe('postgres://autobuild:autobuild@app-db:5432/autobuild');
     expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it("checks the worker's health through /readyz with Node's fetch, in the compose file and in the Dockerfile alike", () => {
+    const [cmd, node, flag, script] = services.worker!.healthcheck!.test;
+    expect([cmd, node, flag]).toEqual(['CMD', 'node', '-e']);
+    expect(script).toMatch(/^fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.AUTOBUILD_METRICS_PORT\|\|9464\)\+'\/readyz'/);
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`CMD ["node", "-e", ${JSON.stringify(script)}]`);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it("publishes the worker's metrics (9464) and the Temporal SDK's (9465) on every interface of its container", () => {
+    expect(services.worker!.environment).toMatchObject({
+      AUTOBUILD_METRICS_HOST: '0.0.0.0',
+      AUTOBUILD_METRICS_PORT: '9464',
+      AUTOBUILD_SDK_METRICS_PORT: '9465',
+    });
+    expect(services.worker!.ports).toEqual(expect.arrayContaining(['9464:9464', '9465:9465']));
+    const dockerfile = readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ENV AUTOBUILD_METRICS_HOST=0\.0\.0\.0 AUTOBUILD_METRICS_PORT=9464 AUTOBUILD_SDK_METRICS_PORT=9465$/m);
+    expect(dockerfile).toMatch(/^EXPOSE 9464 9465$/m);
+  });
+
+  it("runs Prometheus on the committed scrape configuration and alert rules, scraping both of the worker's ports", () => {
+    const prometheus = services.prometheus!;
+    expect(prometheus.image).toMatch(/^prom\/prometheus:v3\./);
+    expect(prometheus.ports).toContain('9090:9090');
+    expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const mounts = Object.fromEntries((prometheus.volumes ?? []).map((v) => [v.split(':')[1], v.split(':')[0]]));
+    expect(mounts).toMatchObject({
+      '/etc/prometheus/prometheus.yml': './deploy/prometheus/prometheus.yml',
+      '/etc/prometheus/alerts.yml': './deploy/prometheus/alerts.yml',
+    });
+    const config = parse(readFileSync(join(PROJECT_ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    expect(targets).toEqual(expect.arrayContaining(['worker:9464', 'worker:9465']));
+  });
+
+  it('runs the Temporal server version that the system suite builds and tests (scripts/temporal-server.mjs)', () => {
+    for (const name of ['temporal', 'temporal-setup', 'temporal-init']) {
+      expect(services[name]!.image!.split(':')[1], name).toBe(TEMPORAL_SERVER_VERSION);
+    }
+    // The server does not start without a dynamic configuration file: the committed one is mounted where it looks.
+    const path = services.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH;
+    expect(services.temporal!.volumes).toContain(`./docker/temporal-dynamic-config.yaml:${path}:ro`);
   });
 });

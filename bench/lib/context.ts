@@ -17,6 +17,8 @@ export interface BenchContext {
   stack: Stack;
   profile: BenchProfile;
   progress: Progress;
+  /** Engine worker processes the rush runs on one task queue (`--workers`). */
+  workers: number;
   /** Unique per run: prefixes database names, task queues and workflow ids. */
   runId: string;
   /** A migrated database of this run, created on first use. */
@@ -28,7 +30,7 @@ export interface BenchContext {
   close(): Promise<void>;
 }
 
-export function createContext(stack: Stack, profile: BenchProfile, progress: Progress): BenchContext {
+export function createContext(stack: Stack, profile: BenchProfile, progress: Progress, workers = 1): BenchContext {
   const runId = randomBytes(3).toString('hex');
   const dbs = new Map<string, BenchDatabase>();
   let shapes: Promise<{ worker: WorkerProcess; taskQueue: string }> | undefined;
@@ -36,6 +38,7 @@ export function createContext(stack: Stack, profile: BenchProfile, progress: Pro
     stack,
     profile,
     progress,
+    workers,
     runId,
     seeds: {},
     async database(purpose, poolSize = 4) {

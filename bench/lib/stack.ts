@@ -25,6 +25,7 @@ import { findTemporalCli } from '../../src/runtime/temporal-cli.js';
 import { startTemporalDevServer } from '../../src/runtime/temporal-dev-server.js';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.js';
 import { cpuSeconds, peakRssMb, resetPeakRss, rssMb, treeCpuSeconds } from './proc.js';
+import { type RealTemporal, startRealTemporal } from './real-temporal.js';
 import { apiScriptNodeFlags, startScriptNodeFlags } from './start-script.js';
 
 export const BENCH_DATA_DIR = join(projectRoot, 'bench', 'data');
@@ -120,6 +121,8 @@ export interface Versions {
   temporalSdk: string;
   temporalCli: string | null;
   temporalServer: string | null;
+  /** The PostgreSQL of the real Temporal server (null on the dev server, which keeps SQLite). */
+  temporalPostgres: string | null;
   postgres: string;
   cpus: number;
   cpuModel: string;
@@ -131,15 +134,19 @@ export interface Stack {
   pg: BenchPostgres;
   temporalAddress: string;
   namespace: string;
-  /** The dev server's pid, null for an external server. */
+  /** The server's pid (dev or real), null for an external server. */
   temporalPid: number | null;
   client: Client;
-  /** Server CPU seconds so far (dev server), null when external. */
+  /** Server CPU seconds so far (the dev server; the real server and its PostgreSQL), null when external. */
   serverCpuSeconds(): number | null;
   /** PostgreSQL CPU seconds so far (postmaster and its backends), null when external. */
   postgresCpuSeconds(): number | null;
+  /** Which Temporal server: the CLI's dev server, or the real one (scripts/temporal-server.mjs) on PostgreSQL. */
+  server: BenchServer;
   /** Starts the engine's worker as `npm start` does, against `databaseUrl`. */
-  startEngineWorker(opts: { databaseUrl: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess>;
+  startEngineWorker(opts: EngineWorkerOptions): Promise<WorkerProcess>;
+  /** Starts `count` engine workers on one task queue and database at once, read and stopped as one (CPU summed, RSS the largest). */
+  startEngineWorkers(count: number, opts: EngineWorkerOptions): Promise<WorkerProcess>;
   /** Starts the worker of the bench-only workflows (floor, naive). */
   startBenchWorker(opts: { taskQueue: string }): Promise<WorkerProcess>;
   /** Starts the HTTP API alone as `npm run api` does (dist/api-main.js), against `databaseUrl`, on a free loopback port. */
@@ -148,7 +155,18 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export type BenchServer = 'dev' | 'real';
+export const BENCH_SERVERS: readonly BenchServer[] = ['dev', 'real'];
+
+export interface EngineWorkerOptions {
+  databaseUrl: string;
+  taskQueue: string;
+  env?: Record<string, string>;
+}
+
 export interface StackOptions {
+  /** The Temporal dev server (default), or the real server built from source on a PostgreSQL 15 of its own. */
+  server?: BenchServer;
   /** Data folder of this run (removed by stop unless keepData). Default bench/data/run-<time> (a temp folder with `external`). */
   dir?: string;
   keepData?: boolean;
@@ -182,8 +200,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stops.push(pgStack.stop);
     let temporalAddress: string;
     let temporalPid: number | null = null;
+    let real: RealTemporal | null = null;
+    const server = opts.server ?? 'dev';
     if (opts.external) {
+      if (server !== 'dev') throw new Error('the real Temporal server runs only on a stack of its own, not on external services');
       temporalAddress = opts.external.temporalAddress;
+    } else if (server === 'real') {
+      real = await startRealTemporal({ dir, log: (line) => quiet.info(line) });
+      stops.push(real.stop);
+      temporalAddress = real.address;
+      temporalPid = real.serverPid;
     } else {
       cliPath = findTemporalCli(loadConfig().temporalCliPath);
       const server = await startTemporalDevServer({
@@ -225,8 +251,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       temporalAddress,
       namespace,
       temporalPid,
+      server,
       client,
-      serverCpuSeconds: () => (temporalPid === null ? null : cpuSeconds(temporalPid)),
+      serverCpuSeconds: () => (real ? real.cpuSeconds() : temporalPid === null ? null : cpuSeconds(temporalPid)),
       postgresCpuSeconds: () => (pgStack.pid === null ? null : treeCpuSeconds(pgStack.pid)),
       async startEngineWorker(o) {
         const n = ++workerCount;
@@ -245,6 +272,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             // npm start serves the API too: on a free port of its own, never the default 7080 a user's service may hold.
             AUTOBUILD_API_HOST: '127.0.0.1',
             AUTOBUILD_API_PORT: String(await freePort()),
+            AUTOBUILD_METRICS_PORT: '0',
+            AUTOBUILD_SDK_METRICS_PORT: '0',
             AUTOBUILD_PROVISIONER: 'simulated',
             AUTOBUILD_SIMULATED_DURATION: '0',
             LOG_LEVEL: 'info',
@@ -260,6 +289,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           await stopW();
         };
         return w;
+      },
+      async startEngineWorkers(count, o) {
+        const started = await Promise.allSettled(Array.from({ length: count }, () => stack.startEngineWorker(o)));
+        const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+        const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        if (failed) {
+          await Promise.all(ok.map((w) => w.stop()));
+          throw failed.reason;
+        }
+        return workerGroup(ok);
       },
       async startBenchWorker(o) {
         const n = ++workerCount;
@@ -326,7 +365,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           node: process.version,
           temporalSdk: (require('@temporalio/worker/package.json') as { version: string }).version,
           temporalCli: m?.[1] ?? null,
-          temporalServer: m?.[2] ?? null,
+          temporalServer: real?.version ?? m?.[2] ?? null,
+          temporalPostgres: real?.postgres.version ?? null,
           postgres: rows[0]!.v,
           cpus: os.cpus().length,
           cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -340,6 +380,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/** Several worker processes read and stopped as one: CPU summed, memory the largest's, problems of all. */
+function workerGroup(workers: WorkerProcess[]): WorkerProcess {
+  const sum = (read: (w: WorkerProcess) => number | null) => {
+    const values = workers.map(read);
+    return values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0);
+  };
+  const max = (read: (w: WorkerProcess) => number | null) => {
+    const values = workers.map(read);
+    return values.some((v) => v === null) ? null : Math.max(...(values as number[]));
+  };
+  if (workers.length === 1) return workers[0]!;
+  return {
+    pid: workers[0]!.pid,
+    cpuSeconds: () => sum((w) => w.cpuSeconds()),
+    peakRssMb: () => max((w) => w.peakRssMb()),
+    rssMb: () => max((w) => w.rssMb()),
+    resetPeakRss: () => workers.map((w) => w.resetPeakRss()).every(Boolean),
+    problems: () => workers.flatMap((w, i) => w.problems().map((l) => `worker ${i + 1}: ${l}`)),
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+    },
+  };
 }
 
 /** The environment of a child worker: ours minus anything that would point it at the user's services. */

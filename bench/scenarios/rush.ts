@@ -1,6 +1,6 @@
 // The 9:00 rush: K of N workspaces due for autostart at T. A fresh seed and a
 // fresh engine worker (src/main.ts, as `npm start` runs it, simulated
-// provisioner at zero duration) per run. The schedule is paused while seeding
+// provisioner at zero duration; `--workers N`: N of them on one task queue) per run. The schedule is paused while seeding
 // and starting the worker; the measured tick is then a run of the tick
 // schedule itself (triggered), and the schedule resumes, so the ticks of the
 // following minutes meet the long rush under the schedule's own overlap
@@ -32,6 +32,8 @@ import { resetData, seed } from '../seed.js';
 export interface RushRun {
   k: number;
   workspaces: number;
+  /** Engine worker processes on the task queue (their CPU is summed; peak RSS is the largest one's). */
+  workers: number;
   seedSeconds: number;
   lastCommitSeconds: number | null;
   lastCompleteSeconds: number | null;
@@ -94,8 +96,8 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
   if (due.length !== k) throw new Error(`${label}: seeded ${due.length} due workspaces, expected ${k}`);
 
   const taskQueue = `bench-rush-${ctx.runId}-${k}-${rep}`;
-  progress.update(`${label}: starting the engine worker`);
-  const worker = await stack.startEngineWorker({ databaseUrl: db.url, taskQueue });
+  progress.update(`${label}: starting ${ctx.workers === 1 ? 'the engine worker' : `${ctx.workers} engine workers`}`);
+  const worker = await stack.startEngineWorkers(ctx.workers, { databaseUrl: db.url, taskQueue });
   try {
     await quietSchedule(client); // the worker has just created or updated it
     worker.resetPeakRss();
@@ -143,40 +145,19 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
 
     // Let the measured tick and any overlapping scheduled tick finish before counting duplicates.
     progress.update(`${label}: waiting for the ticks to finish`);
-    const ended = await Promise.race([tickDone, sleep(300_000).then(() => null)]);
+    // A timer of its own, cleared after: an uncleared 5-minute sleep kept the process alive that long after the run.
+    let giveUp: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([tickDone, new Promise<null>((r) => (giveUp = setTimeout(() => r(null), 300_000)))]);
+    clearTimeout(giveUp);
     const skippedOverlap = ((await describeTickSchedule(client))?.numActionsSkippedOverlap ?? 0) - skippedBefore;
     await pauseSchedule(client);
     for (let i = 0; i < 300 && (await runningScheduledTicks(client)).length > 0; i++) await sleep(1000);
     await quietSchedule(client); // ends a scheduled tick still running after 5 minutes
     await sleep(2000); // build workflows started by the last evaluations
 
-    const { rows: times } = await db.pool.query<{
-      committed: number;
-      completed: number;
-      failed: number;
-      last_commit: Date | null;
-      last_complete: Date | null;
-    }>(
-      `SELECT count(DISTINCT b.workspace_id)::int AS committed,
-              count(DISTINCT b.workspace_id) FILTER (WHERE j.completed_at IS NOT NULL)::int AS completed,
-              count(*) FILTER (WHERE j.error IS NOT NULL)::int AS failed,
-              max(j.created_at) AS last_commit, max(j.completed_at) AS last_complete
-         FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
-        WHERE b.workspace_id = ANY($1::uuid[]) AND b.created_at >= $2`,
-      [due, T],
-    );
-    const { rows: counts } = await db.pool.query<{ duplicates: number; transitioned: number; unexpected: number }>(
-      `SELECT coalesce(sum(greatest(n - 1, 0)), 0)::int AS duplicates, count(*) FILTER (WHERE n > 0)::int AS transitioned,
-              (SELECT count(*)::int FROM workspace_builds b
-                WHERE b.created_at >= $2 AND NOT (b.workspace_id = ANY($1::uuid[]))) AS unexpected
-         FROM (SELECT (SELECT count(*) FROM workspace_builds b WHERE b.workspace_id = d.id AND b.created_at >= $2) AS n
-                 FROM unnest($1::uuid[]) AS d(id)) x`,
-      [due, T],
-    );
-    const t = times[0]!;
-    const c = counts[0]!;
-    const lastCommitSeconds = t.last_commit && !timedOut ? seconds(started, t.last_commit.getTime()) : null;
-    const lastCompleteSeconds = t.last_complete && !timedOut ? seconds(started, t.last_complete.getTime()) : null;
+    const t = await rushOutcome(db.pool, due, T);
+    const lastCommitSeconds = t.lastCommit && !timedOut ? seconds(started, t.lastCommit.getTime()) : null;
+    const lastCompleteSeconds = t.lastComplete && !timedOut ? seconds(started, t.lastComplete.getTime()) : null;
 
     const runs = await tickRuns(ctx, tick.workflowId);
     const sample = await sampleHistory(ctx, db.pool, due[0]!, T);
@@ -184,6 +165,7 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
     return {
       k,
       workspaces: n,
+      workers: ctx.workers,
       seedSeconds: seeded.seconds,
       lastCommitSeconds,
       lastCompleteSeconds,
@@ -191,9 +173,9 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
       committed: t.committed,
       completed: t.completed,
       failedJobs: t.failed,
-      duplicates: c.duplicates,
-      missing: k - c.transitioned,
-      unexpected: c.unexpected,
+      duplicates: t.duplicates,
+      missing: t.missing,
+      unexpected: t.unexpected,
       timedOut,
       tickSeconds: ended ? seconds(started, ended.at) : null,
       tickRuns: runs.count,
@@ -226,6 +208,67 @@ export async function runRush(ctx: BenchContext, k: number, rep: number): Promis
     await quietSchedule(client).catch(() => {});
     await worker.stop();
   }
+}
+
+export interface RushOutcome {
+  /** Due workspaces with a build at or after T, and those whose build's job completed. */
+  committed: number;
+  completed: number;
+  /** Jobs of those builds that failed. */
+  failed: number;
+  /** Builds beyond the first made for a due workspace at or after T. */
+  duplicates: number;
+  /** Due workspaces without a build at or after T. */
+  missing: number;
+  /** Builds at or after T on workspaces that were not due. */
+  unexpected: number;
+  /** Jobs of builds at or after T not completed yet. */
+  unfinished: number;
+  /** The database's time of the last build's commit (its job's created_at) and of the last job's completion. */
+  lastCommit: Date | null;
+  lastComplete: Date | null;
+}
+
+/** What a rush at T did to the `due` workspaces, counted from the builds and their jobs. */
+export async function rushOutcome(pool: Pool, due: string[], T: Date): Promise<RushOutcome> {
+  const { rows: times } = await pool.query<{
+    committed: number;
+    completed: number;
+    failed: number;
+    unfinished: number;
+    last_commit: Date | null;
+    last_complete: Date | null;
+  }>(
+    `SELECT count(DISTINCT b.workspace_id)::int AS committed,
+            count(DISTINCT b.workspace_id) FILTER (WHERE j.completed_at IS NOT NULL)::int AS completed,
+            count(*) FILTER (WHERE j.error IS NOT NULL)::int AS failed,
+            count(*) FILTER (WHERE j.completed_at IS NULL)::int AS unfinished,
+            max(j.created_at) AS last_commit, max(j.completed_at) AS last_complete
+       FROM workspace_builds b JOIN provisioner_jobs j ON j.id = b.job_id
+      WHERE b.workspace_id = ANY($1::uuid[]) AND b.created_at >= $2`,
+    [due, T],
+  );
+  const { rows: counts } = await pool.query<{ duplicates: number; transitioned: number; unexpected: number }>(
+    `SELECT coalesce(sum(greatest(n - 1, 0)), 0)::int AS duplicates, count(*) FILTER (WHERE n > 0)::int AS transitioned,
+            (SELECT count(*)::int FROM workspace_builds b
+              WHERE b.created_at >= $2 AND NOT (b.workspace_id = ANY($1::uuid[]))) AS unexpected
+       FROM (SELECT (SELECT count(*) FROM workspace_builds b WHERE b.workspace_id = d.id AND b.created_at >= $2) AS n
+               FROM unnest($1::uuid[]) AS d(id)) x`,
+    [due, T],
+  );
+  const t = times[0]!;
+  const c = counts[0]!;
+  return {
+    committed: t.committed,
+    completed: t.completed,
+    failed: t.failed,
+    duplicates: c.duplicates,
+    missing: due.length - c.transitioned,
+    unexpected: c.unexpected,
+    unfinished: t.unfinished,
+    lastCommit: t.last_commit,
+    lastComplete: t.last_complete,
+  };
 }
 
 /** The runs of a workflow id (one per continue-as-new) and the longest history among them. */

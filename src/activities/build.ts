@@ -7,6 +7,7 @@ import type { Provisioner } from '../builds/provisioner.js';
 import { runJob } from '../builds/run-job.js';
 import type { Pool } from '../db/pool.js';
 import type { JobStatus } from '../lifecycle/index.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { ProvisioningConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 
@@ -17,6 +18,7 @@ export interface BuildActivityDeps {
   provisioning: Pick<ProvisioningConfig, 'timeoutMs' | 'heartbeatTimeoutMs'>;
   /** The quiet hours of owners who have none, for the max deadline at completion (Config.defaultQuietHoursSchedule). */
   defaultQuietHoursSchedule?: string;
+  metrics?: Metrics;
 }
 
 export type BeginBuildJobResult =
@@ -34,7 +36,7 @@ export type BeginBuildJobResult =
   | { run: false; status: JobStatus | 'missing' };
 
 export function createBuildActivities(deps: BuildActivityDeps) {
-  const { pool, log, provisioner, provisioning, defaultQuietHoursSchedule } = deps;
+  const { pool, log, provisioner, provisioning, defaultQuietHoursSchedule, metrics } = deps;
   return {
     async beginBuildJob(jobId: string): Promise<BeginBuildJobResult> {
       const begun = await beginJob(pool, jobId);
@@ -64,9 +66,10 @@ export function createBuildActivities(deps: BuildActivityDeps) {
     },
 
     async completeBuildJob(jobId: string, outcome: JobOutcome): Promise<CompleteResult> {
-      const result = await completeJob(pool, jobId, outcome, { defaultQuietHoursSchedule });
-      log.info('build job completed', { jobId, status: result.status, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
-      return result;
+      const { status, ended } = await completeJob(pool, jobId, outcome, { defaultQuietHoursSchedule });
+      if (ended !== null) metrics?.buildEnded(ended);
+      log.info('build job completed', { jobId, status, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
+      return { status };
     },
   };
 }

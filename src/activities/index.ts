@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { createProvisioner } from '../builds/create-provisioner.js';
 import type { Provisioner } from '../builds/provisioner.js';
 import type { Pool } from '../db/pool.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { loadProvisioningConfig, type ProvisioningConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 import { createBuildActivities } from './build.js';
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   provisioner?: Provisioner;
   /** AUTOBUILD_DEFAULT_QUIET_HOURS (Config.defaultQuietHoursSchedule); default: DEFAULT_QUIET_HOURS_SCHEDULE. */
   defaultQuietHoursSchedule?: string;
+  /** The worker's metrics (src/metrics/metrics.ts); none in tests that do not look at them. */
+  metrics?: Metrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -38,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
       provisioning,
       provisioner: deps.provisioner ?? createProvisioner(provisioning, deps.pool),
       defaultQuietHoursSchedule: deps.defaultQuietHoursSchedule,
+      metrics: deps.metrics,
     }),
     ...createTickActivities(deps.pool, deps.log),
     ...createEvaluateActivities(deps),

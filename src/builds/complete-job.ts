@@ -9,7 +9,7 @@ import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { markWorkspaceDeleted, setStartedBuild } from '../db/sql/complete-build.js';
 import { lockJob, markJobCompleted } from '../db/sql/provisioner-jobs.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
-import { autostartCache, computeAutostop, type JobStatus } from '../lifecycle/index.js';
+import { autostartCache, computeAutostop, type JobStatus, type Transition } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/outbox.js';
 
 export type JobOutcome = { kind: 'succeeded' } | { kind: 'failed'; error: string } | { kind: 'canceled' };
@@ -18,16 +18,30 @@ export interface CompleteResult {
   status: JobStatus | 'missing';
 }
 
+/** The job a completeJob call ended (for the worker's metrics); null when it had ended already. */
+export interface EndedJob {
+  transition: Transition;
+  status: Extract<JobStatus, 'succeeded' | 'failed' | 'canceled'>;
+  /** Null when the job never started (canceled before it ran). */
+  startedAt: Date | null;
+  completedAt: Date;
+}
+
 export interface CompleteOptions {
   /** The quiet hours of owners who have none (AUTOBUILD_DEFAULT_QUIET_HOURS); default DEFAULT_QUIET_HOURS_SCHEDULE. */
   defaultQuietHoursSchedule?: string;
 }
 
-export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome, opts: CompleteOptions = {}): Promise<CompleteResult> {
+export async function completeJob(
+  pool: Pool,
+  jobId: string,
+  outcome: JobOutcome,
+  opts: CompleteOptions = {},
+): Promise<CompleteResult & { ended: EndedJob | null }> {
   return inTransaction(pool, async (client) => {
     const job = await lockJob(client, jobId);
-    if (job === null) return { status: 'missing' };
-    if (job.completedAt !== null) return { status: job.status };
+    if (job === null) return { status: 'missing', ended: null };
+    if (job.completedAt !== null) return { status: job.status, ended: null };
     const loaded = await loadSnapshot(client, job.workspaceId);
     if (loaded === null || loaded === LOCKED) throw new Error(`workspace ${job.workspaceId} of job ${jobId} is gone`);
     const isLatest = loaded.latestBuild.jobId === jobId;
@@ -42,13 +56,14 @@ export async function completeJob(pool: Pool, jobId: string, outcome: JobOutcome
           : { error: effective.error || 'build failed', canceled: false };
     // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's now().
     const ended = await markJobCompleted(client, jobId, end);
-    if (ended === null) return { status: job.status };
+    if (ended === null) return { status: job.status, ended: null };
     if (effective.kind === 'succeeded') {
       if (isLatest) await applySuccess(client, loaded, ended.completedAt, opts);
     } else if (effective.kind === 'failed' && isLatest) {
       await notifyAutobuildFailed(client, loaded, effective.error);
     }
-    return { status: ended.status };
+    const status = ended.status as EndedJob['status']; // completed_at is set: an ended status
+    return { status, ended: { transition: job.transition, status, startedAt: ended.startedAt, completedAt: ended.completedAt } };
   });
 }
 

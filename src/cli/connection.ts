@@ -32,6 +32,8 @@ export interface TemporalTarget {
 export interface Connections {
   database(): DatabaseTarget;
   temporal(): TemporalTarget;
+  /** The /readyz of the worker `npm start` runs in this checkout, from runtime.json; null without one. */
+  readyUrl(): string | null;
 }
 
 /** Reads the configuration now (a bad variable fails here, exit 1); resolves each target when first asked.
@@ -86,5 +88,6 @@ export function resolveConnections(env?: Record<string, string | undefined>): Co
         source: fromRuntime(info),
       };
     },
+    readyUrl: () => runtimeInfo()?.readyUrl ?? null,
   };
 }

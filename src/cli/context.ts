@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { createOps, type Ops, openDatabase, type Pool, pingDatabase } from '../ops/index.js';
 import { redactUrl } from '../runtime/config.js';
+import { withTimeout } from '../runtime/timeout.js';
 import { type Connections, resolveConnections, type TemporalTarget } from './connection.js';
 import { firstLine, unavailable } from './errors.js';
 
@@ -133,6 +134,15 @@ export class CliContext {
     return pollers?.length ?? 0;
   }
 
+  /** The readiness URL of this checkout's running worker (runtime.json), or null. */
+  readyUrl(): string | null {
+    try {
+      return this.targets().readyUrl();
+    } catch {
+      return null;
+    }
+  }
+
   /** The database URL in use, password hidden; null when none is configured. */
   databaseUrl(): string | null {
     try {
@@ -151,15 +161,3 @@ export const noWorker = (taskQueue: string, waitedMs?: number) =>
   unavailable(
     `no worker ${waitedMs === undefined ? 'is polling' : `answered within ${Math.round(waitedMs / 1000)}s on`} task queue "${taskQueue}": start one with \`npm start\` (or \`npm run worker\`), or set AUTOBUILD_TASK_QUEUE to the queue your workers serve`,
   );
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

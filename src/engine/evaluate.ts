@@ -19,6 +19,7 @@ import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { findEvaluation, recordEvaluation } from '../db/sql/record-evaluation.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
 import { type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { markDormant, noticeAutodelete, sendAutostopReminder } from './effects.js';
 import { blankOutcome, type EvaluationOutcome } from './outcome.js';
 
@@ -28,6 +29,8 @@ export interface EngineDeps {
   taskQueue: string;
   /** `client` shares the worker's NativeConnection: builds start eagerly (startBuild). */
   eagerStart?: boolean;
+  /** The worker's metrics: each outcome is counted as its transaction ends. */
+  metrics?: Metrics;
 }
 
 export interface EvaluateInput {
@@ -59,6 +62,7 @@ export async function evaluateWorkspace(deps: EngineDeps, input: EvaluateInput):
       if ((code === '40001' || code === '40P01') && attempt < SERIALIZATION_RETRIES) continue;
       throw classifyError(err);
     }
+    deps.metrics?.evaluated(outcome, Date.now());
     if (outcome.kind === 'transition') await handOff(deps, outcome);
     return outcome;
   }

@@ -9,6 +9,7 @@ import {
   markNotificationFailed,
   nextNotificationDue,
 } from '../db/sql/notification-delivery.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NotificationConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 import type { NotificationSink } from './sinks.js';
@@ -28,6 +29,7 @@ export interface DeliveryDeps {
   sink: NotificationSink;
   config: Pick<NotificationConfig, 'retryBaseMs' | 'retryMaxMs' | 'webhookTimeoutMs'>;
   log: Logger;
+  metrics?: Metrics;
 }
 
 /** Retry n (1-based) waits base × 2^(n−1), at most max. */
@@ -35,7 +37,7 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
   return Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
 }
 
-export async function deliverDueNotifications({ pool, sink, config, log }: DeliveryDeps): Promise<DeliveryReport> {
+export async function deliverDueNotifications({ pool, sink, config, log, metrics }: DeliveryDeps): Promise<DeliveryReport> {
   // The lease outlives one send of the whole batch, so no second deliverer takes these rows meanwhile.
   const leaseMs = config.webhookTimeoutMs * BATCH + 30_000;
   let delivered = 0;
@@ -53,10 +55,12 @@ export async function deliverDueNotifications({ pool, sink, config, log }: Deliv
           payload: n.payload,
         });
         await markNotificationDelivered(pool, n.id);
+        metrics?.notificationDelivered(n.kind);
         delivered++;
       } catch (err) {
         const message = (err as Error).message;
         const retryIn = backoffMs(n.attempts + 1, config.retryBaseMs, config.retryMaxMs);
+        metrics?.notificationFailed(n.kind);
         await markNotificationFailed(pool, n.id, message, retryIn);
         log.warn('notification delivery failed; will retry', {
           notificationId: n.id,

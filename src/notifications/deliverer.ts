@@ -8,6 +8,7 @@
 // claims rows under a lease).
 import pg from 'pg';
 import type { Pool } from '../db/pool.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { NotificationConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
 import { type Loop, repeat } from '../runtime/repeat.js';
@@ -25,12 +26,13 @@ export interface DelivererDeps {
   sink: NotificationSink;
   config: NotificationConfig;
   log: Logger;
+  metrics?: Metrics;
 }
 
 export function startDeliverer(deps: DelivererDeps): Loop {
-  const { pool, sink, config, log } = deps;
+  const { pool, sink, config, log, metrics } = deps;
   const loop = repeat('notification delivery', log, async () => {
-    const report = await deliverDueNotifications({ pool, sink, config, log });
+    const report = await deliverDueNotifications({ pool, sink, config, log, metrics });
     const untilDue = report.nextDueAt === null ? Number.POSITIVE_INFINITY : report.nextDueAt.getTime() - Date.now();
     return Math.max(10, Math.min(config.sweepIntervalMs, untilDue));
   });

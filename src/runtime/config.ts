@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { DEFAULT_QUIET_HOURS_SCHEDULE, parseDailySchedule, parseDuration } from '../lifecycle/index.js';
+import { DAY, DEFAULT_QUIET_HOURS_SCHEDULE, parseDailySchedule, parseDuration } from '../lifecycle/index.js';
 import { WEBHOOK_SECRET_MIN_LENGTH } from '../notifications/signature.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -34,10 +34,46 @@ export interface Config {
   tick: TickConfig;
   /** The HTTP API (docs/api.md): loopback unless AUTOBUILD_API_HOST says otherwise. */
   api: { host: string; port: number };
+  /** The worker's /metrics, /healthz and /readyz, and the Temporal SDK's metrics (docs/operations.md#metrics-and-health). */
+  metrics: MetricsConfig;
   /** Limits on the service's database statements (docs/operations.md#database-timeouts), in milliseconds. */
   database: { statementTimeoutMs: number; lockTimeoutMs: number };
+  /** How long the worker keeps what it may remove (docs/operations.md#retention). */
+  retention: RetentionConfig;
   /** AUTOBUILD_DEFAULT_QUIET_HOURS: the quiet hours of owners who have none (docs/rules.md#daily-schedule), normalized. */
   defaultQuietHoursSchedule: string;
+  /** OpenTelemetry tracing (docs/operations.md#tracing); null = off, OTEL_EXPORTER_OTLP_ENDPOINT unset. */
+  tracing: TracingConfig | null;
+}
+
+/**
+ * Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The OTLP exporter
+ * reads that variable and the other standard OTEL_EXPORTER_OTLP_* ones
+ * (headers, timeout, a traces-only endpoint) itself.
+ */
+export interface TracingConfig {
+  /** OTEL_SERVICE_NAME: `service.name` on every span. */
+  serviceName: string;
+}
+
+/** Ages in milliseconds past which the worker removes rows (docs/operations.md#retention); null = kept forever. */
+export interface RetentionConfig {
+  /** Notifications, by the time they were delivered; undelivered ones are always kept. */
+  deliveredNotificationsMs: number | null;
+  /** The logs of finished jobs, by the time the job finished. */
+  jobLogsMs: number | null;
+  /** Deleted workspaces with their builds, jobs and notifications, by the time the delete build finished. */
+  deletedWorkspacesMs: number | null;
+  /** Audit rows, by the time of the change. */
+  auditLogMs: number | null;
+}
+
+/** Where the worker serves its metrics and health, and the Temporal SDK its own metrics; port 0 = a free port. */
+export interface MetricsConfig {
+  /** The address both listen on: loopback unless AUTOBUILD_METRICS_HOST says otherwise. */
+  host: string;
+  port: number;
+  sdkPort: number;
 }
 
 /** The per-minute tick (docs/orchestration.md). */
@@ -118,10 +154,53 @@ export function loadConfig(env: Env = process.env): Config {
       host: nonEmpty(env, 'AUTOBUILD_API_HOST') ?? '127.0.0.1',
       port: port(env, 'AUTOBUILD_API_PORT', 7080, { zero: true }),
     },
+    metrics: loadMetricsConfig(env),
     database: {
       statementTimeoutMs: duration(env, 'AUTOBUILD_DB_STATEMENT_TIMEOUT', '30s', 1000),
       lockTimeoutMs: duration(env, 'AUTOBUILD_DB_LOCK_TIMEOUT', '10s', 100),
     },
+    retention: loadRetentionConfig(env),
+    tracing: loadTracingConfig(env),
+  };
+}
+
+export function loadMetricsConfig(env: Env = process.env): MetricsConfig {
+  const metrics = {
+    host: nonEmpty(env, 'AUTOBUILD_METRICS_HOST') ?? '127.0.0.1',
+    port: port(env, 'AUTOBUILD_METRICS_PORT', 9464, { zero: true }),
+    sdkPort: port(env, 'AUTOBUILD_SDK_METRICS_PORT', 9465, { zero: true }),
+  };
+  if (metrics.port !== 0 && metrics.port === metrics.sdkPort) {
+    throw new ConfigError(`AUTOBUILD_METRICS_PORT and AUTOBUILD_SDK_METRICS_PORT must differ, both are ${metrics.port}`);
+  }
+  return metrics;
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on (src/main.ts reads this before anything loads pg). */
+export function loadTracingConfig(env: Env = process.env): TracingConfig | null {
+  const endpoint = nonEmpty(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (endpoint === undefined) return null;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  // Not echoed: a collector's URL may carry a token.
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL of an OTLP/HTTP collector, such as http://localhost:4318',
+    );
+  }
+  return { serviceName: nonEmpty(env, 'OTEL_SERVICE_NAME') ?? 'autobuild' };
+}
+
+export function loadRetentionConfig(env: Env = process.env): RetentionConfig {
+  return {
+    deliveredNotificationsMs: retention(env, 'AUTOBUILD_RETENTION_NOTIFICATIONS', '30d'),
+    jobLogsMs: retention(env, 'AUTOBUILD_RETENTION_JOB_LOGS', '30d'),
+    deletedWorkspacesMs: retention(env, 'AUTOBUILD_RETENTION_DELETED_WORKSPACES', '90d'),
+    auditLogMs: retention(env, 'AUTOBUILD_RETENTION_AUDIT', '365d'),
   };
 }
 
@@ -230,6 +309,29 @@ function duration(env: Env, name: string, fallback: string, minimumMs = 0): numb
   }
   if (ms < minimumMs) throw new ConfigError(`${name} must be at least ${minimumMs} ms, got "${shown(raw)}"`);
   if (ms > CONFIG_DURATION_MAX_MS) throw new ConfigError(`${name} must be at most 24d, got "${shown(raw)}"`);
+  return ms;
+}
+
+/**
+ * A retention setting: `forever`, or an age from a day (no retry of the engine
+ * or of a delivery comes that late, so nothing removed can still be needed) to
+ * 36500 days (a hundred years is forever in all but name; a far longer age
+ * would put the cutoff before the first instant PostgreSQL can store). The age
+ * is compared with the database clock, never waited for with a timer, so the
+ * 24d limit of the other durations does not apply.
+ */
+function retention(env: Env, name: string, fallback: string): number | null {
+  const raw = nonEmpty(env, name) ?? fallback;
+  if (raw.toLowerCase() === 'forever') return null;
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= DAY && ms <= 36_500 * DAY)) {
+    throw new ConfigError(`${name} must be forever or a duration from 1d to 36500d, such as 30d, got "${shown(raw)}"`);
+  }
   return ms;
 }
 

@@ -12,12 +12,12 @@ export function isPortInUse(port: number, host = '127.0.0.1'): Promise<boolean> 
   });
 }
 
-/** A free TCP port on the loopback interface (for tests and benchmarks). */
-export function freePort(): Promise<number> {
+/** A free TCP port on `host`, the loopback interface unless named (tests, benchmarks, and port 0 of a server that cannot pick one itself). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const addr = server.address();
       server.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });

@@ -18,6 +18,12 @@ export interface RuntimeInfo {
   namespace: string;
   taskQueue: string;
   uiUrl: string | null;
+  /** The worker's metrics and health (docs/operations.md#metrics-and-health): `…/metrics`, `…/healthz`, `…/readyz`. */
+  metricsUrl: string;
+  healthUrl: string;
+  readyUrl: string;
+  /** The Temporal SDK's own metrics. */
+  sdkMetricsUrl: string;
   startedAt: string;
 }
 

@@ -21,6 +21,7 @@ import { truncateToMinute } from '../lifecycle/time.js';
 import { evaluateWorkspace } from './evaluate-workspace.js';
 import { workspaceWorkflowId } from './messages.js';
 import { SCHEDULED_START_TIME, TICK_TIME, WORKSPACE_ID } from './search-attributes.js';
+import { metrics } from './sinks.js';
 import { emptyStats, record, recordError, recordSkip, type TickStats } from './tick-stats.js';
 
 export const DEFAULT_PAGE_SIZE = 500;
@@ -83,6 +84,7 @@ export async function tick(input: TickInput = {}): Promise<TickStats> {
     });
   }
   log.info('tick done', { tick: T, candidates: stats.candidates, transitions: stats.transitions, errors: stats.errors });
+  metrics.tickCompleted(stats);
   return stats;
 }
 

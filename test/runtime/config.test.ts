@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DAY } from '../../src/lifecycle/index.js';
 import { ConfigError, loadConfig, projectRoot, redactUrl } from '../../src/runtime/config.js';
 
 describe('configuration', () => {
@@ -101,6 +102,34 @@ describe('configuration', () => {
     expect(() => loadConfig({ AUTOBUILD_DB_LOCK_TIMEOUT: 'soon' })).toThrow(/^AUTOBUILD_DB_LOCK_TIMEOUT must be a duration/);
   });
 
+  it('metrics: loopback, 9464 for the worker and 9465 for the Temporal SDK unless set; 0 picks a free port; two fixed ports must differ', () => {
+    expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1', port: 9464, sdkPort: 9465 });
+    expect(loadConfig({ AUTOBUILD_METRICS_HOST: '0.0.0.0', AUTOBUILD_METRICS_PORT: '0', AUTOBUILD_SDK_METRICS_PORT: '0' }).metrics).toEqual(
+      { host: '0.0.0.0', port: 0, sdkPort: 0 },
+    );
+    expect(() => loadConfig({ AUTOBUILD_METRICS_PORT: '70000' })).toThrow(
+      /^AUTOBUILD_METRICS_PORT must be a port number between 0 and 65535, got "70000"$/,
+    );
+    expect(() => loadConfig({ AUTOBUILD_SDK_METRICS_PORT: 'nine' })).toThrow(/^AUTOBUILD_SDK_METRICS_PORT must be a port number/);
+    expect(() => loadConfig({ AUTOBUILD_SDK_METRICS_PORT: '9464' })).toThrow(
+      /^AUTOBUILD_METRICS_PORT and AUTOBUILD_SDK_METRICS_PORT must differ, both are 9464$/,
+    );
+  });
+
+  it('tracing: off unless OTEL_EXPORTER_OTLP_ENDPOINT is an http(s) URL; service name autobuild unless OTEL_SERVICE_NAME says otherwise', () => {
+    expect(loadConfig({}).tracing).toBeNull();
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'engine' }).tracing).toBeNull();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({ serviceName: 'autobuild' });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example/', OTEL_SERVICE_NAME: 'engine' }).tracing).toEqual({
+      serviceName: 'engine',
+    });
+    for (const endpoint of ['collector:4318', 'grpc://collector:4317', 'not a url']) {
+      expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })).toThrow(
+        /^OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL of an OTLP\/HTTP collector, such as http:\/\/localhost:4318$/,
+      );
+    }
+  });
+
   it('never shows a database password, in the URL or in its parameters', () => {
     expect(redactUrl('postgres://me:hunter2@db:5432/app')).toBe('postgres://me:***@db:5432/app');
     expect(redactUrl('postgres://me@db/app?password=hunter2&sslpassword=k3y&sslmode=require')).toBe(
@@ -121,4 +150,43 @@ describe('configuration', () => {
     walk(join(projectRoot, 'src'));
     expect(offenders).toEqual([join(projectRoot, 'src/runtime/config.ts')]);
   });
+});
+
+describe('retention settings (docs/operations.md#retention)', () => {
+  const variables = [
+    'AUTOBUILD_RETENTION_NOTIFICATIONS',
+    'AUTOBUILD_RETENTION_JOB_LOGS',
+    'AUTOBUILD_RETENTION_DELETED_WORKSPACES',
+    'AUTOBUILD_RETENTION_AUDIT',
+  ];
+
+  it('default to 30d for delivered notifications and job logs, 90d for deleted workspaces, 365d for the audit log', () => {
+    expect(loadConfig({}).retention).toEqual({
+      deliveredNotificationsMs: 30 * DAY,
+      jobLogsMs: 30 * DAY,
+      deletedWorkspacesMs: 90 * DAY,
+      auditLogMs: 365 * DAY,
+    });
+  });
+
+  it('take forever (in any case) or a duration from 1d to 36500d, past the 24d of the timer settings', () => {
+    expect(
+      loadConfig({
+        AUTOBUILD_RETENTION_NOTIFICATIONS: 'Forever',
+        AUTOBUILD_RETENTION_JOB_LOGS: '1d',
+        AUTOBUILD_RETENTION_DELETED_WORKSPACES: '36500d',
+        AUTOBUILD_RETENTION_AUDIT: ' 7d12h ',
+      }).retention,
+    ).toEqual({ deliveredNotificationsMs: null, jobLogsMs: DAY, deletedWorkspacesMs: 36_500 * DAY, auditLogMs: 7.5 * DAY });
+  });
+
+  it.each(variables.flatMap((name) => ['0', '23h', '36501d', 'never', '30', '-1d'].map((value) => [name, value] as const)))(
+    '%s=%s stops the start with one line naming the variable',
+    (name, value) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: value })).toThrow(
+        new RegExp(`^${name} must be forever or a duration from 1d to 36500d, such as 30d, got "${value}"$`),
+      );
+    },
+  );
 });

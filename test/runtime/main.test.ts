@@ -162,6 +162,17 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
       message: /^autobuild: port \d+ is already in use by another program .*AUTOBUILD_TEMPORAL_PORT/,
     },
     {
+      name: 'Temporal SDK metrics port already taken',
+      env: () => ({ AUTOBUILD_SDK_METRICS_PORT: String(heldPort) }),
+      message: /^autobuild: the Temporal SDK metrics port 127\.0\.0\.1:\d+ is taken: set AUTOBUILD_SDK_METRICS_PORT to a free port$/,
+    },
+    {
+      // Found after Temporal connected: the start must still end, not hang on the open connection.
+      name: 'metrics port already taken',
+      env: () => ({ DATABASE_URL: '__DB__', TEMPORAL_ADDRESS: inject('temporalAddress'), AUTOBUILD_METRICS_PORT: String(heldPort) }),
+      message: /^autobuild: the metrics port 127\.0\.0\.1:\d+ is taken: set AUTOBUILD_METRICS_PORT to a free port$/,
+    },
+    {
       name: 'missing Temporal CLI',
       env: () => ({ DATABASE_URL: '__DB__', TEMPORAL_CLI_PATH: '/nonexistent/temporal' }),
       message: /^autobuild: TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not a working temporal binary/,
@@ -182,6 +193,12 @@ describe('bad configuration ends with one line and a non-zero exit', () => {
       env: () => ({ AUTOBUILD_DEFAULT_QUIET_HOURS: 'CRON_TZ=Asia/Tokyo 0 3 * * mon-fri' }),
       message:
         /^autobuild: AUTOBUILD_DEFAULT_QUIET_HOURS must be a daily schedule .*got "CRON_TZ=Asia\/Tokyo 0 3 \* \* mon-fri": .*day-of-week/,
+    },
+    {
+      // Read before anything else loads (src/runtime/start-tracing.ts), yet reported like the rest.
+      name: 'a trace collector endpoint that is not an http(s) URL',
+      env: () => ({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
+      message: /^autobuild: OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL of an OTLP\/HTTP collector/,
     },
     {
       // The value is never repeated: only its variable and the rule.

@@ -16,6 +16,10 @@ const info = (databaseUrl: string, externalDatabase: boolean): RuntimeInfo => ({
   namespace: 'default',
   taskQueue: 'autobuild',
   uiUrl: null,
+  metricsUrl: 'http://127.0.0.1:9464/metrics',
+  healthUrl: 'http://127.0.0.1:9464/healthz',
+  readyUrl: 'http://127.0.0.1:9464/readyz',
+  sdkMetricsUrl: 'http://127.0.0.1:9465/metrics',
   startedAt: '2026-12-07T00:00:00.000Z',
 });
 

@@ -48,6 +48,8 @@ describe('a production install', () => {
         AUTOBUILD_DATA_DIR: join(dir, '.data'),
         AUTOBUILD_SIMULATED_DURATION: '100ms',
         AUTOBUILD_API_PORT: '0',
+        AUTOBUILD_METRICS_PORT: '0',
+        AUTOBUILD_SDK_METRICS_PORT: '0',
       }),
     );
     try {

@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { formatDuration } from '../../lifecycle/index.js';
+import type { Readiness } from '../../metrics/health.js';
 import { OpsError, pingDatabase } from '../../ops/index.js';
 import {
   describeTickSchedule,
@@ -172,6 +173,8 @@ interface Health {
     workers: number;
     error: string | null;
   };
+  /** What the worker's /readyz answered (the same checks: database, Temporal, its own Worker running); null when no URL is known. */
+  readiness: (Pick<Partial<Readiness>, 'checks'> & { url: string; status: Readiness['status'] | 'unreachable'; error?: string }) | null;
   schedule: TickScheduleStatus | null;
   lastTicks: Array<TickStats & { workflowId: string }>;
 }
@@ -181,15 +184,17 @@ function statusCommand(): Command {
     .description("engine health: database, Temporal, workers, the schedule's recent and next runs, the last ticks' statistics")
     .addOption(new Option('--ticks <n>', 'how many recent ticks to show').argParser(parsePositiveIntArg).default(3))
     .addOption(scheduleIdOption())
+    .option('--ready-url <url>', "the worker's /readyz to ask (default: the one `npm start` recorded in runtime.json)")
     .action(
-      action(async (ctx, opts: { ticks: number; scheduleId: string }) => {
-        const health = await checkHealth(ctx, opts.ticks, opts.scheduleId);
+      action(async (ctx, opts: { ticks: number; scheduleId: string; readyUrl?: string }) => {
+        const health = await checkHealth(ctx, opts.ticks, opts.scheduleId, opts.readyUrl ?? ctx.readyUrl());
         emit(ctx, health, formatHealth);
         if (!health.ok) {
           const failing = [
             !health.database.ok && 'the database',
             !health.temporal.ok && 'Temporal',
             health.temporal.ok && health.temporal.workers === 0 && 'no worker polls the task queue',
+            health.readiness !== null && health.readiness.status !== 'ready' && `the worker at ${health.readiness.url} is not ready`,
           ].filter(Boolean);
           throw unavailable(`unhealthy: ${failing.join(', ')}`);
         }
@@ -197,11 +202,12 @@ function statusCommand(): Command {
     );
 }
 
-async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string): Promise<Health> {
+async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string, readyUrl: string | null): Promise<Health> {
   const health: Health = {
     ok: true,
     database: { ok: false, url: null, error: null },
     temporal: { ok: false, address: null, namespace: null, taskQueue: null, uiUrl: null, workers: 0, error: null },
+    readiness: readyUrl === null ? null : await askReadiness(readyUrl),
     schedule: null,
     lastTicks: [],
   };
@@ -228,8 +234,23 @@ async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string): 
   } catch (err) {
     health.temporal.error ??= firstLine(err);
   }
-  health.ok = health.database.ok && health.temporal.ok && health.temporal.workers > 0;
+  health.ok =
+    health.database.ok &&
+    health.temporal.ok &&
+    health.temporal.workers > 0 &&
+    (health.readiness === null || health.readiness.status === 'ready');
   return health;
+}
+
+/** The worker's own answer (src/metrics/health.ts): 200 ready, 503 with the failing checks. */
+async function askReadiness(url: string): Promise<NonNullable<Health['readiness']>> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as Readiness;
+    return { url, ...body };
+  } catch (err) {
+    return { url, status: 'unreachable', error: firstLine(err) };
+  }
 }
 
 /** The statistics of the latest completed ticks, scheduled or manual, newest first. */
@@ -243,6 +264,14 @@ async function recentTicks(t: Temporal, n: number): Promise<Array<TickStats & { 
     if (found.length >= n) break;
   }
   return found;
+}
+
+function formatReadiness(r: NonNullable<Health['readiness']>): string {
+  if (r.checks === undefined) return `FAILING  ${r.url}  ${r.error ?? r.status}`;
+  const { database, temporal, worker } = r.checks;
+  const shown = (name: string, c: { ok: boolean; error?: string }) => `${name} ${c.ok ? 'ok' : `FAILING (${c.error ?? 'no answer'})`}`;
+  const checks = [shown('database', database), shown('temporal', temporal), `worker ${worker.state}`].join(', ');
+  return `${r.status === 'ready' ? 'ok' : 'FAILING'}  ${r.url}: ${checks}`;
 }
 
 function formatHealth(h: Health): string {
@@ -259,6 +288,7 @@ function formatHealth(h: Health): string {
         `${h.temporal.workers} polling task queue ${h.temporal.taskQueue ?? '-'}${h.temporal.ok && h.temporal.workers === 0 ? '  (start one with `npm start`)' : ''}`,
       ],
       ['web UI', h.temporal.uiUrl],
+      ['readiness', h.readiness === null ? 'not asked: no runtime.json names a worker here (--ready-url)' : formatReadiness(h.readiness)],
     ]).trimEnd(),
   ];
   lines.push(h.schedule === null ? 'schedule:  not created yet (the service creates it at start)' : formatSchedule(h.schedule).trimEnd());

@@ -12,6 +12,7 @@ export interface JobRow {
   id: string;
   workspaceId: string;
   buildId: string;
+  transition: Transition;
   status: JobStatus;
   startedAt: Date | null;
   completedAt: Date | null;
@@ -19,13 +20,14 @@ export interface JobRow {
   error: string | null;
 }
 
-const JOB_COLUMNS = `j.id, b.workspace_id, b.id AS build_id, j.started_at, j.completed_at, j.canceled_at, j.error`;
+const JOB_COLUMNS = `j.id, b.workspace_id, b.id AS build_id, b.transition, j.started_at, j.completed_at, j.canceled_at, j.error`;
 
 function toJobRow(r: QueryResultRow): JobRow {
   return {
     id: r.id,
     workspaceId: r.workspace_id,
     buildId: r.build_id,
+    transition: r.transition,
     status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
     startedAt: r.started_at,
     completedAt: r.completed_at,
@@ -66,7 +68,7 @@ export async function markJobCompleted(
   client: PoolClient,
   jobId: string,
   end: { error: string | null; canceled: boolean },
-): Promise<{ status: JobStatus; completedAt: Date } | null> {
+): Promise<{ status: JobStatus; startedAt: Date | null; completedAt: Date } | null> {
   const { rows } = await client.query({
     name: 'mark-job-completed',
     text: `UPDATE provisioner_jobs
@@ -80,6 +82,7 @@ export async function markJobCompleted(
   if (!r) return null;
   return {
     status: deriveJobStatus({ startedAt: r.started_at, completedAt: r.completed_at, canceledAt: r.canceled_at, error: r.error }),
+    startedAt: r.started_at,
     completedAt: r.completed_at,
   };
 }
