@@ -17,6 +17,7 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  stop_grace_period?: string;
 }
 const compose = parse(readFileSync(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, Service>;
@@ -114,6 +115,14 @@ describe('docker-compose.yml', () => {
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toEqual(expect.arrayContaining(['worker:9464', 'worker:9465']));
+  });
+
+  it('gives the worker longer to stop than its own drain on SIGTERM (src/worker.ts), so a deploy never kills it mid-task', () => {
+    const worker = readFileSync(join(PROJECT_ROOT, 'src', 'worker.ts'), 'utf8');
+    const drain = Number(/shutdownGraceTime: '(\d+) seconds'/.exec(worker)?.[1]);
+    const grace = Number(/^(\d+)s$/.exec(services.worker!.stop_grace_period ?? '')?.[1]);
+    expect(drain).toBeGreaterThan(0);
+    expect(grace).toBeGreaterThan(drain);
   });
 
   it('runs the Temporal server version that the system suite builds and tests (scripts/temporal-server.mjs)', () => {
