@@ -339,7 +339,7 @@ async function main(argv: string[]): Promise<void> {
   const merged = await writeResults(results, out);
   const failed = (merged.targets ?? []).filter((t) => t.met === false);
   process.stdout.write(
-    `results: ${join(values.out ?? RESULTS_DIR, 'latest.md')}` +
+    `results: ${join(out, 'latest.md')}` +
       (failed.length ? `\ntargets missed: ${failed.map((t) => `${t.key} = ${t.figure} (${t.target})`).join('; ')}` : '') +
       '\n',
   );
