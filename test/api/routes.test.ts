@@ -8,6 +8,8 @@ import { Ops } from '../../src/ops/index.js';
 import { quietLog } from '../builds/harness.js';
 import { type ApiHarness, startApiHarness, ws } from './harness.js';
 
+const autostartSchedule = `CRON_TZ=UTC 0 ${(new Date().getUTCHours() + 12) % 24} * * *`;
+
 describe('HTTP API routes', () => {
   let h: ApiHarness;
   beforeAll(async () => {
@@ -29,7 +31,9 @@ describe('HTTP API routes', () => {
 
   describe('workspaces', () => {
     it('a member creates a workspace, sees it with its build, deadline and max deadline, and lists only their own', async () => {
-      const created = await create(h.tokens.alice, { template: 'dev', name: 'one', autostartSchedule: 'CRON_TZ=UTC 0 9 * * 1-5' });
+      // Its next autostart is 11–12 hours away whenever the test runs: further than the 8-hour TTL, so the deadline is
+      // the build's completion plus the TTL (an autostart before it would move it, docs/rules.md#on-build-completion).
+      const created = await create(h.tokens.alice, { template: 'dev', name: 'one', autostartSchedule });
       expect(created).toMatchObject({ workspace: 'alice/one', buildNumber: 1, transition: 'start', warning: null });
       await create(h.tokens.bob, { template: 'dev', name: 'one' });
 
@@ -39,7 +43,7 @@ describe('HTTP API routes', () => {
         owner: 'alice',
         name: 'one',
         status: 'running',
-        autostartSchedule: 'CRON_TZ=UTC 0 9 * * 1-5',
+        autostartSchedule,
         latestBuild: { buildNumber: 1, job: { status: 'succeeded' } },
       });
       expect(Date.parse(got.body.deadline) - Date.parse(got.body.latestBuild.job.completedAt)).toBeCloseTo(8 * HOUR, -4);
@@ -351,6 +355,15 @@ describe('HTTP API routes', () => {
       expect(noBody.body.error.message).toBe('a JSON request body is required');
       const untyped = await h.call(h.tokens.admin, 'PATCH', '/api/v1/templates/dev', '{}', { 'content-type': '' });
       expect(untyped.status).toBe(415);
+    });
+
+    it('an error message that quotes the path stays one line: line breaks and control characters are escaped', async () => {
+      const workspace = await h.call(h.tokens.alice, 'GET', `/api/v1/workspaces/${ws('alice/a\nb\u001b[31m')}`);
+      expect(workspace.status).toBe(404);
+      expect(workspace.body.error.message).toBe('no workspace alice/a\\nb\\u001b[31m');
+      const route = await h.call(h.tokens.alice, 'GET', '/api/v1/x%0Ay%C2%85');
+      expect(route.status).toBe(404);
+      expect(route.body.error.message).toBe('no route GET /api/v1/x\\ny\\u0085');
     });
 
     it('a change that waits past the lock timeout answers 409 and changes nothing', async () => {
