@@ -45,6 +45,11 @@ export async function inTransaction<T>(
   isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
 ): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client has no 'error' listener of the pool's: a connection lost mid-transaction
+  // (a database restart, a reset) would emit one after the failed statement and end the process.
+  // The failure reaches us through the statement in flight or the next one; the pool drops the client.
+  const ignore = () => {};
+  client.on('error', ignore);
   try {
     await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
     const result = await fn(client);
@@ -54,6 +59,7 @@ export async function inTransaction<T>(
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
+    client.removeListener('error', ignore);
     client.release();
   }
 }
