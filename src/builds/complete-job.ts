@@ -54,7 +54,7 @@ export async function completeJob(
         : effective.kind === 'canceled'
           ? { error: null, canceled: true }
           : { error: effective.error || 'build failed', canceled: false };
-    // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's now().
+    // Under the job's lock completed_at is still NULL, so this writes; completed_at is the database's clock, autobuild_now().
     const ended = await markJobCompleted(client, jobId, end);
     if (ended === null) return { status: job.status, ended: null };
     if (effective.kind === 'succeeded') {

@@ -69,7 +69,7 @@ export async function insertBuild(
       text: `WITH job AS (INSERT INTO provisioner_jobs (id) VALUES ($2) RETURNING id)
              INSERT INTO workspace_builds
                (id, job_id, workspace_id, build_number, transition, reason, template_version_id, initiator_id, workflow_id, created_at)
-             SELECT $1, job.id, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()) FROM job`,
+             SELECT $1, job.id, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, autobuild_now()) FROM job`,
       values: [
         buildId,
         jobId,

@@ -41,7 +41,7 @@ export const READ_FOR_ACTIVITY = `
       SELECT i.ord - 1 AS index, w.id, w.owner_id, w.template_id, w.last_used_at, w.ttl_ms, w.autostart_schedule,
              b.id AS build_id, b.transition, b.deadline, b.max_deadline, w.latest_job_completed_at IS NOT NULL AS job_completed,
              t.activity_bump_ms, t.allow_user_autostop, t.default_ttl_ms, t.allow_user_autostart, t.autostart_allowed_days,
-             now() AS now
+             autobuild_now() AS now
         FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS i(id, owner, name, ord)
         -- Two branches, each an index lookup: by id, or by owner and name. (One CASE over
         -- both forms cannot use an index, and scanned every workspace for every report.)
@@ -76,7 +76,7 @@ export async function readForActivity(db: Pool | PoolClient, refs: readonly Acti
     text: READ_FOR_ACTIVITY,
     values: [ids, owners, names],
   });
-  const now = rows.length ? (rows[0].now as Date) : (await db.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
+  const now = rows.length ? (rows[0].now as Date) : (await db.query<{ now: Date }>('SELECT autobuild_now() AS now')).rows[0]!.now;
   return { rows: rows.map(toActivityRow), now };
 }
 

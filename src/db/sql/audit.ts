@@ -20,7 +20,7 @@ export interface AuditInsert {
 export interface AuditRow extends AuditInsert {
   /** A bigint, as text. */
   id: string;
-  /** The committing transaction's now(). */
+  /** The committing transaction's autobuild_now(). */
   at: Date;
   /** What the row is about, for people: `owner/name`, `template <name>`, `user <name>` or `token <id>`. */
   subject: string | null;

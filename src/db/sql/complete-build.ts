@@ -26,6 +26,6 @@ export async function markWorkspaceDeleted(client: PoolClient, workspaceId: stri
 
 /** The database clock, read inside the caller's transaction (docs/rules.md#time), or on the pool. */
 export async function databaseNow(client: Pool | PoolClient): Promise<Date> {
-  const { rows } = await client.query<{ now: Date }>('SELECT now() AS now');
+  const { rows } = await client.query<{ now: Date }>('SELECT autobuild_now() AS now');
   return rows[0]!.now;
 }

@@ -14,7 +14,7 @@ export interface OutboxBacklog {
 export async function readOutboxBacklog(pool: Pool): Promise<OutboxBacklog> {
   const { rows } = await pool.query<{ pending: number; oldest_age_seconds: number | null }>({
     name: 'outbox-backlog',
-    text: `SELECT count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest_age_seconds
+    text: `SELECT count(*)::int AS pending, extract(epoch FROM autobuild_now() - min(created_at))::float8 AS oldest_age_seconds
              FROM notifications WHERE delivered_at IS NULL`,
   });
   const r = rows[0]!;

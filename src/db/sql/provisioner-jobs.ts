@@ -62,7 +62,7 @@ export async function lockJob(client: PoolClient, jobId: string): Promise<JobRow
 
 /**
  * Ends the job: `error` set = failed; else canceled when `canceled` (or already canceling); else succeeded.
- * Returns the job's times as written (completed_at is the transaction's now()), or null when it had already ended.
+ * Returns the job's times as written (completed_at is the database clock, autobuild_now()), or null when it had already ended.
  */
 export async function markJobCompleted(
   client: PoolClient,
@@ -72,8 +72,8 @@ export async function markJobCompleted(
   const { rows } = await client.query({
     name: 'mark-job-completed',
     text: `UPDATE provisioner_jobs
-        SET completed_at = now(), error = $2,
-            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, now()) ELSE canceled_at END
+        SET completed_at = autobuild_now(), error = $2,
+            canceled_at = CASE WHEN $3 THEN COALESCE(canceled_at, autobuild_now()) ELSE canceled_at END
       WHERE id = $1 AND completed_at IS NULL
       RETURNING started_at, completed_at, canceled_at, error`,
     values: [jobId, end.error === null ? null : storableText(end.error), end.canceled],
@@ -91,8 +91,8 @@ export async function markJobCompleted(
 export async function markJobCanceled(client: PoolClient, jobId: string): Promise<void> {
   await client.query(
     `UPDATE provisioner_jobs
-        SET canceled_at = now(),
-            completed_at = CASE WHEN started_at IS NULL THEN now() ELSE completed_at END
+        SET canceled_at = autobuild_now(),
+            completed_at = CASE WHEN started_at IS NULL THEN autobuild_now() ELSE completed_at END
       WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL`,
     [jobId],
   );
@@ -157,7 +157,7 @@ export async function startJobToRun(db: Pool | PoolClient, jobId: string): Promi
   const { rows } = await db.query({
     name: 'start-job-to-run',
     text: `WITH started AS (
-       UPDATE provisioner_jobs SET started_at = COALESCE(started_at, now())
+       UPDATE provisioner_jobs SET started_at = COALESCE(started_at, autobuild_now())
         WHERE id = $1 AND completed_at IS NULL AND canceled_at IS NULL
        RETURNING id
      )
@@ -178,7 +178,7 @@ export async function loadJobToRun(db: Pool | PoolClient, jobId: string): Promis
 export async function findStaleActiveJobs(pool: Pool, graceMs: number, limit: number): Promise<Array<{ id: string; status: JobStatus }>> {
   const { rows } = await pool.query(
     `SELECT id, started_at, completed_at, canceled_at, error FROM provisioner_jobs
-      WHERE completed_at IS NULL AND created_at < now() - $1 * interval '1 millisecond'
+      WHERE completed_at IS NULL AND created_at < autobuild_now() - $1 * interval '1 millisecond'
       ORDER BY created_at
       LIMIT $2`,
     [graceMs, limit],

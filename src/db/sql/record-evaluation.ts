@@ -20,7 +20,7 @@ export async function findEvaluation(client: PoolClient, key: string): Promise<u
 export async function pruneEvaluations(db: { query: PoolClient['query'] }, maxAgeMs: number, limit: number): Promise<number> {
   const { rowCount } = await db.query(
     `DELETE FROM evaluations WHERE key IN (
-       SELECT key FROM evaluations WHERE created_at < now() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT $2)`,
+       SELECT key FROM evaluations WHERE created_at < autobuild_now() - $1 * interval '1 millisecond' ORDER BY created_at LIMIT $2)`,
     [maxAgeMs, limit],
   );
   return rowCount ?? 0;

@@ -15,7 +15,7 @@ export async function removeDeliveredNotifications(db: Db, olderThanMs: number, 
   const { rowCount } = await db.query(
     `DELETE FROM notifications WHERE id = ANY(ARRAY(
        SELECT id FROM notifications
-        WHERE delivered_at < now() - $1 * interval '1 millisecond'
+        WHERE delivered_at < autobuild_now() - $1 * interval '1 millisecond'
         ORDER BY delivered_at LIMIT $2
           FOR UPDATE SKIP LOCKED))`,
     [olderThanMs, limit],
@@ -28,7 +28,7 @@ export async function removeAuditEntries(db: Db, olderThanMs: number, limit: num
   const { rowCount } = await db.query(
     `DELETE FROM audit_log WHERE id = ANY(ARRAY(
        SELECT id FROM audit_log
-        WHERE at < now() - $1 * interval '1 millisecond'
+        WHERE at < autobuild_now() - $1 * interval '1 millisecond'
         ORDER BY at LIMIT $2
           FOR UPDATE SKIP LOCKED))`,
     [olderThanMs, limit],
@@ -59,12 +59,12 @@ export async function emptyJobLogs(
   const { rows } = await db.query<{ completed_at: string; id: string; examined: number; emptied: number }>(
     `WITH examined AS (
        SELECT id, completed_at FROM provisioner_jobs
-        WHERE completed_at < now() - $1 * interval '1 millisecond' AND log_removed_at IS NULL
+        WHERE completed_at < autobuild_now() - $1 * interval '1 millisecond' AND log_removed_at IS NULL
           AND (completed_at, id) > (coalesce($3::timestamptz, '-infinity'), coalesce($4::uuid, '00000000-0000-0000-0000-000000000000'))
         ORDER BY completed_at, id LIMIT $2
           FOR UPDATE SKIP LOCKED),
      emptied AS (
-       UPDATE provisioner_jobs j SET log = '', log_removed_at = now()
+       UPDATE provisioner_jobs j SET log = '', log_removed_at = autobuild_now()
         WHERE j.id = ANY(ARRAY(SELECT id FROM examined))
           AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.latest_job_id = j.id)
        RETURNING j.id)
@@ -90,7 +90,7 @@ export async function removeBuildsOfDeletedWorkspaces(db: Db, olderThanMs: numbe
        SELECT b.id FROM workspaces w
          JOIN workspace_builds b ON b.workspace_id = w.id
          JOIN provisioner_jobs j ON j.id = b.job_id
-        WHERE w.deleted AND w.latest_job_completed_at < now() - $1 * interval '1 millisecond'
+        WHERE w.deleted AND w.latest_job_completed_at < autobuild_now() - $1 * interval '1 millisecond'
           AND b.id <> w.latest_build_id AND j.completed_at IS NOT NULL
         ORDER BY w.latest_job_completed_at LIMIT $2
           FOR UPDATE OF b SKIP LOCKED),
@@ -114,7 +114,7 @@ export async function removeDeletedWorkspaces(db: Db, olderThanMs: number, limit
   const { rowCount } = await db.query(
     `WITH gone AS (
        SELECT w.id FROM workspaces w
-        WHERE w.deleted AND w.latest_job_completed_at < now() - $1 * interval '1 millisecond'
+        WHERE w.deleted AND w.latest_job_completed_at < autobuild_now() - $1 * interval '1 millisecond'
           AND NOT EXISTS (SELECT 1 FROM workspace_builds b WHERE b.workspace_id = w.id AND b.id <> w.latest_build_id)
           AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.workspace_id = w.id AND n.delivered_at IS NULL)
           AND NOT EXISTS (SELECT 1 FROM api_tokens k WHERE k.scope_workspace_id = w.id)

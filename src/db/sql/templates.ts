@@ -100,7 +100,7 @@ export async function updateTemplatePolicy(client: PoolClient, id: string, polic
   const keys = POLICY_KEYS.filter((k) => policy[k] !== undefined);
   if (keys.length === 0) return;
   await client.query(
-    `UPDATE templates SET ${keys.map((k, i) => `${POLICY_COLUMNS[k]} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
+    `UPDATE templates SET ${keys.map((k, i) => `${POLICY_COLUMNS[k]} = $${i + 2}`).join(', ')}, updated_at = autobuild_now() WHERE id = $1`,
     [id, ...keys.map((k) => policy[k])],
   );
 }
@@ -116,7 +116,7 @@ export async function insertVersion(client: PoolClient, templateId: string, name
 }
 
 export async function setActiveVersion(client: PoolClient, templateId: string, versionId: string): Promise<void> {
-  await client.query('UPDATE templates SET active_version_id = $2, updated_at = now() WHERE id = $1', [templateId, versionId]);
+  await client.query('UPDATE templates SET active_version_id = $2, updated_at = autobuild_now() WHERE id = $1', [templateId, versionId]);
 }
 
 /** Versions oldest first; with a page, those after the version `after` (an id), at most `limit`. */

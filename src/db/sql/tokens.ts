@@ -39,7 +39,7 @@ const SELECT = `
   SELECT k.id, k.user_id, u.username, k.role, k.name, k.scope_workspace_id, k.scope_template_ids,
          k.created_at, k.expires_at, k.last_used_at, k.revoked_at,
          CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked'
-              WHEN k.expires_at IS NOT NULL AND k.expires_at <= now() THEN 'expired'
+              WHEN k.expires_at IS NOT NULL AND k.expires_at <= autobuild_now() THEN 'expired'
               ELSE 'active' END AS status,
          wu.username || '/' || w.name AS workspace_label,
          ARRAY(SELECT t.name FROM unnest(k.scope_template_ids) WITH ORDINALITY AS s(id, n)
@@ -84,8 +84,8 @@ export async function insertToken(
 ): Promise<boolean> {
   const { rowCount } = await client.query(
     `INSERT INTO api_tokens (id, user_id, role, name, secret_hash, scope_workspace_id, scope_template_ids, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, date_trunc('milliseconds', now()),
-             date_trunc('milliseconds', now()) + $8::bigint * interval '1 millisecond')
+     VALUES ($1, $2, $3, $4, $5, $6, $7, date_trunc('milliseconds', autobuild_now()),
+             date_trunc('milliseconds', autobuild_now()) + $8::bigint * interval '1 millisecond')
      ON CONFLICT (id) DO NOTHING`,
     [t.id, t.userId, t.role, t.name, t.secretHash, t.workspaceId, t.templateIds, t.expiresInMs],
   );
@@ -116,9 +116,10 @@ export async function listTokens(
 }
 
 export async function revokeToken(client: PoolClient, id: string): Promise<Date> {
-  const { rows } = await client.query<{ revoked_at: Date }>('UPDATE api_tokens SET revoked_at = now() WHERE id = $1 RETURNING revoked_at', [
-    id,
-  ]);
+  const { rows } = await client.query<{ revoked_at: Date }>(
+    'UPDATE api_tokens SET revoked_at = autobuild_now() WHERE id = $1 RETURNING revoked_at',
+    [id],
+  );
   return rows[0]!.revoked_at;
 }
 
@@ -126,7 +127,7 @@ export async function tokenCredentials(db: Pool | PoolClient, id: string): Promi
   const { rows } = await db.query({
     name: 'token-credentials',
     text: `SELECT k.id, k.user_id, u.username, u.status, k.role, k.secret_hash, k.scope_workspace_id, k.scope_template_ids,
-                  k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired, k.revoked_at IS NOT NULL AS revoked
+                  k.expires_at IS NOT NULL AND k.expires_at <= autobuild_now() AS expired, k.revoked_at IS NOT NULL AS revoked
              FROM api_tokens k JOIN users u ON u.id = k.user_id
             WHERE k.id = $1`,
     values: [id],
@@ -151,8 +152,8 @@ export async function tokenCredentials(db: Pool | PoolClient, id: string): Promi
 export async function touchToken(db: Pool | PoolClient, id: string): Promise<boolean> {
   const { rowCount } = await db.query({
     name: 'touch-token',
-    text: `UPDATE api_tokens SET last_used_at = now()
-            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 hour')`,
+    text: `UPDATE api_tokens SET last_used_at = autobuild_now()
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < autobuild_now() - interval '1 hour')`,
     values: [id],
   });
   return rowCount === 1;
@@ -163,7 +164,7 @@ export async function hasOwnerToken(db: Pool | PoolClient): Promise<boolean> {
   const { rows } = await db.query<{ found: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM api_tokens k JOIN users u ON u.id = k.user_id
-        WHERE k.role = 'owner' AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+        WHERE k.role = 'owner' AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > autobuild_now())
           AND u.status <> 'suspended') AS found`,
   );
   return rows[0]!.found;
