@@ -10,6 +10,8 @@ export interface LoadedWorkspace {
   snapshot: WorkspaceSnapshot;
   /** The outcome (JSON) that an earlier attempt of the evaluation named by `evaluationKey` committed, or null. */
   earlier: unknown;
+  /** The database clock (`autobuild_now()`) as of the reading transaction's start: never the worker's clock. */
+  readAt: Date;
   workspaceName: string;
   deleted: boolean;
   autostartBlocked: string | null;
@@ -49,7 +51,8 @@ const SELECT = `
          b.deadline, b.max_deadline, b.notified_autostop_deadline, b.template_version_id,
          b.initiator_id, b.workflow_id,
          j.id AS job_id, j.started_at, j.completed_at, j.canceled_at, j.error,
-         (SELECT e.outcome FROM evaluations e WHERE e.key = $2) AS earlier
+         (SELECT e.outcome FROM evaluations e WHERE e.key = $2) AS earlier,
+         autobuild_now() AS read_at
     FROM workspaces w
     JOIN users u ON u.id = w.owner_id
     JOIN templates t ON t.id = w.template_id
@@ -137,6 +140,7 @@ function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
     autostartBlocked: r.autostart_blocked,
     ownerId: r.owner_id,
     ownerName: r.username,
+    readAt: r.read_at,
     quietHoursSchedule: r.quiet_hours_schedule,
     templateId: r.template_id,
     templateName: r.template_name,

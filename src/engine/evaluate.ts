@@ -54,15 +54,17 @@ export async function evaluateWorkspace(deps: EngineDeps, input: EvaluateInput):
   const T = new Date(input.tick);
   for (let attempt = 1; ; attempt++) {
     let outcome: EvaluationOutcome;
+    const clock: ReadClock = { readAt: null, mark: 0 };
     try {
-      outcome = await inTransaction(deps.pool, (client) => transact(client, input, T), 'REPEATABLE READ');
+      outcome = await inTransaction(deps.pool, (client) => transact(client, input, T, clock), 'REPEATABLE READ');
     } catch (err) {
       const code = (err as { code?: string }).code;
       // Another transaction changed the row between our snapshot and our lock: read again.
       if ((code === '40001' || code === '40P01') && attempt < SERIALIZATION_RETRIES) continue;
       throw classifyError(err);
     }
-    deps.metrics?.evaluated(outcome, Date.now());
+    // When the transaction ended by the database's clock: its reading of the clock, plus the time since (monotonic).
+    deps.metrics?.evaluated(outcome, clock.readAt === null ? null : clock.readAt + (performance.now() - clock.mark));
     if (outcome.kind === 'transition') await handOff(deps, outcome);
     return outcome;
   }
@@ -76,9 +78,19 @@ async function handOff(deps: EngineDeps, o: EvaluationOutcome): Promise<void> {
   });
 }
 
-async function transact(client: PoolClient, input: EvaluateInput, T: Date): Promise<EvaluationOutcome> {
+/** The database clock as the snapshot read it, and the monotonic instant of that read (for the tick lag metric). */
+interface ReadClock {
+  readAt: number | null;
+  mark: number;
+}
+
+async function transact(client: PoolClient, input: EvaluateInput, T: Date, clock: ReadClock): Promise<EvaluationOutcome> {
   const base = blankOutcome(input.workspaceId, input.tick);
   const loaded = await loadSnapshot(client, input.workspaceId, { lock: 'skip', evaluationKey: input.key });
+  if (loaded !== null && loaded !== LOCKED) {
+    clock.readAt = loaded.readAt.getTime();
+    clock.mark = performance.now();
+  }
   if (loaded === LOCKED) {
     // Held by someone else: if an earlier attempt of this evaluation committed, that is the answer.
     const earlier = await findEvaluation(client, input.key);

@@ -120,22 +120,27 @@ export class Metrics {
   }
 
   /** One evaluation's outcome, right after its transaction ended at `endedAt` (ms since the epoch). */
-  evaluated(o: EvaluationOutcome, endedAt: number): void {
+  /** `endedAt`: when the evaluation's transaction ended, by the database's clock (null when it read no workspace). */
+  evaluated(o: EvaluationOutcome, endedAt: number | null): void {
     if (o.replayed) return; // the attempt that committed it counted it
     this.evaluations.inc({ outcome: o.kind });
     if (o.kind === 'skipped') {
       this.skipped.inc({ reason: o.skipped ?? 'gone' });
       return;
     }
-    this.tickLag.observe(Math.max(0, endedAt - Date.parse(o.tick)) / 1000);
+    if (endedAt !== null) this.tickLag.observe(Math.max(0, endedAt - Date.parse(o.tick)) / 1000);
     if (o.kind === 'transition') this.transitions.inc({ transition: o.transition!, reason: o.reason! });
     // The only error an evaluation returns rather than throws besides bad data: a build is still active.
     if (o.kind === 'error') this.errors.inc({ source: 'evaluate', class: o.invalidData ? 'invalid_data' : 'build_active' });
   }
 
-  /** A tick's last page ended (all its runs' statistics), seen by the worker at `now`. */
-  tickCompleted(stats: TickStats, now: number): void {
-    this.tickDuration.observe(Math.max(0, now - Date.parse(stats.startedAt)) / 1000);
+  /**
+   * A tick's last page ended (all its runs' statistics). Its duration is the
+   * tick's own elapsedMs, measured in workflow time (the Temporal server's
+   * clock), not by this worker's clock, which may disagree with it.
+   */
+  tickCompleted(stats: TickStats): void {
+    this.tickDuration.observe(Math.max(0, stats.elapsedMs) / 1000);
     this.tickCandidates.observe(stats.candidates);
     // Only the tick knows these: the workspace's own workflow was running, so no evaluation ran.
     const alreadyRunning = stats.skipped['already running'] ?? 0;

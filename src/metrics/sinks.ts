@@ -10,7 +10,7 @@ export function metricsSinks(metrics: Metrics | null): InjectedSinks<AutobuildSi
   return {
     metrics: {
       // Not during replay: the run that completed the tick for real has counted it.
-      tickCompleted: { fn: (_info, stats) => metrics?.tickCompleted(stats, Date.now()), callDuringReplay: false },
+      tickCompleted: { fn: (_info, stats) => metrics?.tickCompleted(stats), callDuringReplay: false },
     },
   };
 }

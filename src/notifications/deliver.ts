@@ -7,7 +7,7 @@ import {
   claimDueNotifications,
   markNotificationDelivered,
   markNotificationFailed,
-  nextNotificationDue,
+  msUntilNextNotification,
 } from '../db/sql/notification-delivery.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { NotificationConfig } from '../runtime/config.js';
@@ -17,8 +17,8 @@ import type { NotificationSink } from './sinks.js';
 export interface DeliveryReport {
   delivered: number;
   failed: number;
-  /** When the earliest undelivered notification is due again; null when the outbox is empty. */
-  nextDueAt: Date | null;
+  /** How long until the earliest undelivered notification is due, by the database clock; null when the outbox is empty. */
+  nextDueInMs: number | null;
 }
 
 /** Small batches keep the lease short: a deliverer that dies mid-batch delays these rows by one lease. */
@@ -74,5 +74,5 @@ export async function deliverDueNotifications({ pool, sink, config, log, metrics
     }
     if (batch.length < BATCH) break;
   }
-  return { delivered, failed, nextDueAt: await nextNotificationDue(pool) };
+  return { delivered, failed, nextDueInMs: await msUntilNextNotification(pool) };
 }

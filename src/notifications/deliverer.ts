@@ -33,8 +33,7 @@ export function startDeliverer(deps: DelivererDeps): Loop {
   const { pool, sink, config, log, metrics } = deps;
   const loop = repeat('notification delivery', log, async () => {
     const report = await deliverDueNotifications({ pool, sink, config, log, metrics });
-    const untilDue = report.nextDueAt === null ? Number.POSITIVE_INFINITY : report.nextDueAt.getTime() - Date.now();
-    return Math.max(10, Math.min(config.sweepIntervalMs, untilDue));
+    return Math.max(10, Math.min(config.sweepIntervalMs, report.nextDueInMs ?? Number.POSITIVE_INFINITY));
   });
   const listener = listen(deps.databaseUrl, log, () => loop.wake());
   return {

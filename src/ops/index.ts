@@ -90,15 +90,18 @@ export class Ops {
   }
 
   /**
-   * The minute a tick run by hand evaluates. A tick in the future acts now on
-   * everything due before it — dormant workspaces whose deletion date falls
-   * before it are deleted, and what it writes is stamped with it — so an
-   * instant after the database clock plus one minute (a typo such as 2062 for
-   * 2026) is refused unless `allowFuture` says it is meant (tests, demos).
+   * The minute a tick run by hand evaluates: `at`, or without it the database
+   * clock's minute (never the caller's clock, which may be wrong). A tick in
+   * the future acts now on everything due before it — dormant workspaces whose
+   * deletion date falls before it are deleted, and what it writes is stamped
+   * with it — so an instant after the database clock plus one minute (a typo
+   * such as 2062 for 2026) is refused unless `allowFuture` says it is meant
+   * (tests, demos).
    */
-  async tickInstant(at: Date, opts: { allowFuture?: boolean } = {}): Promise<Date> {
-    if (Number.isNaN(at.getTime())) throw invalid('invalid tick time: not an instant');
+  async tickInstant(at: Date | undefined, opts: { allowFuture?: boolean } = {}): Promise<Date> {
+    if (at !== undefined && Number.isNaN(at.getTime())) throw invalid('invalid tick time: not an instant');
     const now = await databaseNow(this.deps.pool);
+    if (at === undefined) return truncateToMinute(now);
     if (!opts.allowFuture && at.getTime() > now.getTime() + MINUTE) {
       throw invalid(
         `refusing a tick at ${at.toISOString()}: it is after the database clock (${now.toISOString()}) plus one minute, and a future tick deletes and stamps as of then; allow a future tick explicitly for tests and demos`,

@@ -45,13 +45,10 @@ function tickCommand(): Command {
     .option('--allow-future', 'allow --at later than now: the tick acts now on everything due before that minute (tests and demos)')
     .action(
       action(async (ctx, opts: { at?: Date; allowFuture?: boolean }) => {
-        // Only an explicit --at is checked against the database clock; a tick now needs only Temporal.
-        const at =
-          opts.at === undefined
-            ? new Date()
-            : await (await ctx.ops()).tickInstant(opts.at, { allowFuture: opts.allowFuture }).catch((err) => {
-                throw err instanceof OpsError && err.code === 'invalid' ? new CliError(`${err.message} (--allow-future)`) : err;
-              });
+        // "Now" is the database clock's minute: this machine's clock may be wrong.
+        const at = await (await ctx.ops()).tickInstant(opts.at, { allowFuture: opts.allowFuture }).catch((err) => {
+          throw err instanceof OpsError && err.code === 'invalid' ? new CliError(`${err.message} (--allow-future)`) : err;
+        });
         const t = await ctx.requireWorker();
         const taskQueue = t.target.taskQueue;
         const handle = await startManualTick(t.client, taskQueue, at);

@@ -18,10 +18,10 @@ export interface OutboxRow {
 export async function claimDueNotifications(pool: Pool, limit: number, leaseMs: number): Promise<OutboxRow[]> {
   const { rows } = await pool.query(
     `UPDATE notifications n
-        SET next_attempt_at = now() + $2 * interval '1 millisecond'
+        SET next_attempt_at = autobuild_now() + $2 * interval '1 millisecond'
       WHERE n.id IN (
               SELECT id FROM notifications
-               WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+               WHERE delivered_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= autobuild_now())
                ORDER BY created_at
                LIMIT $1
                FOR UPDATE SKIP LOCKED)
@@ -43,28 +43,32 @@ export async function claimDueNotifications(pool: Pool, limit: number, leaseMs: 
 
 export async function markNotificationDelivered(pool: Pool, id: string): Promise<void> {
   await pool.query(
-    `UPDATE notifications SET delivered_at = now(), attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL
+    `UPDATE notifications SET delivered_at = autobuild_now(), attempts = attempts + 1, last_error = NULL, next_attempt_at = NULL
       WHERE id = $1 AND delivered_at IS NULL`,
     [id],
   );
 }
 
-/** Records a failed send and when to try again; returns that instant. */
-export async function markNotificationFailed(pool: Pool, id: string, error: string, retryInMs: number): Promise<Date> {
-  const { rows } = await pool.query<{ next_attempt_at: Date }>(
+/** Records a failed send and when to try again (the database clock plus `retryInMs`). */
+export async function markNotificationFailed(pool: Pool, id: string, error: string, retryInMs: number): Promise<void> {
+  await pool.query(
     `UPDATE notifications
-        SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 * interval '1 millisecond'
-      WHERE id = $1 AND delivered_at IS NULL
-      RETURNING next_attempt_at`,
+        SET attempts = attempts + 1, last_error = $2, next_attempt_at = autobuild_now() + $3 * interval '1 millisecond'
+      WHERE id = $1 AND delivered_at IS NULL`,
     [id, storableText(error).slice(0, 2000), retryInMs],
   );
-  return rows[0]?.next_attempt_at ?? new Date(Date.now() + retryInMs);
 }
 
-/** The earliest instant an undelivered notification becomes due, or null when none is waiting. */
-export async function nextNotificationDue(pool: Pool): Promise<Date | null> {
-  const { rows } = await pool.query<{ due: Date | null }>(
-    `SELECT min(COALESCE(next_attempt_at, created_at)) AS due FROM notifications WHERE delivered_at IS NULL`,
+/**
+ * How long until the earliest undelivered notification becomes due (0 when
+ * one is due now), or null when none is waiting. Measured by the database
+ * clock, which stamped the due instants: the worker's own clock may differ.
+ */
+export async function msUntilNextNotification(pool: Pool): Promise<number | null> {
+  const { rows } = await pool.query<{ ms: number | null }>(
+    `SELECT (extract(epoch FROM min(COALESCE(next_attempt_at, created_at)) - autobuild_now()) * 1000)::float8 AS ms
+       FROM notifications WHERE delivered_at IS NULL`,
   );
-  return rows[0]?.due ?? null;
+  const ms = rows[0]?.ms ?? null;
+  return ms === null ? null : Math.max(0, ms);
 }
