@@ -60,12 +60,6 @@ const SELECT = `
     JOIN provisioner_jobs j ON j.id = b.job_id
    WHERE w.id = $1`;
 
-const LOCK_CLAUSE: Record<LockMode, string> = {
-  none: '',
-  wait: ' FOR UPDATE OF w',
-  skip: ' FOR UPDATE OF w SKIP LOCKED',
-};
-
 /**
  * Loads a workspace that has at least one build. Returns null when there is no
  * such workspace (or it has no build yet), and LOCKED when `lock: 'skip'` finds
@@ -77,10 +71,21 @@ export async function loadSnapshot(
   opts: { lock?: LockMode; evaluationKey?: string | null } = {},
 ): Promise<LoadedWorkspace | null | typeof LOCKED> {
   const lock = opts.lock ?? 'none';
+  if (lock === 'wait') {
+    // The lock first, the read after it: a read that waited for the lock in the same statement
+    // (READ COMMITTED) re-checks only the locked row, against the other rows as they were before
+    // the wait, so a build committed meanwhile (the tick's) made the workspace vanish from it.
+    const locked = await db.query({
+      name: 'lock-workspace',
+      text: 'SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE',
+      values: [workspaceId],
+    });
+    if (locked.rowCount === 0) return null;
+  }
   // Named: each connection plans this join once (a point lookup by id; the generic plan is the same).
   const { rows } = await db.query({
-    name: `load-snapshot-${lock}`,
-    text: SELECT + LOCK_CLAUSE[lock],
+    name: lock === 'skip' ? 'load-snapshot-skip' : 'load-snapshot',
+    text: lock === 'skip' ? `${SELECT} FOR UPDATE OF w SKIP LOCKED` : SELECT,
     values: [workspaceId, opts.evaluationKey ?? null],
   });
   const row = rows[0];
@@ -135,12 +140,12 @@ function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
       },
     },
     earlier: r.earlier,
+    readAt: r.read_at,
     workspaceName: r.name,
     deleted: r.deleted,
     autostartBlocked: r.autostart_blocked,
     ownerId: r.owner_id,
     ownerName: r.username,
-    readAt: r.read_at,
     quietHoursSchedule: r.quiet_hours_schedule,
     templateId: r.template_id,
     templateName: r.template_name,

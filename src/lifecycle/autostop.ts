@@ -60,7 +60,7 @@ export function computeAutostop(input: AutostopInput): Autostop {
     if (autostart !== null && deadline > autostart) deadline = autostart + ttl;
   }
   const { autostopRequirementDays: days, autostopRequirementWeeks: weeks } = input.template;
-  const maxDeadline = days.length === 0 ? null : requirementDeadline(C, parseDailySchedule(effectiveQuietHours(input)), days, weeks);
+  const maxDeadline = days.length === 0 ? null : requirementDeadline(C, effectiveQuietHours(input), days, weeks);
   if (maxDeadline !== null && (deadline === null || maxDeadline < deadline)) deadline = maxDeadline;
   return {
     deadline: deadline === null ? null : new Date(deadline),
@@ -68,9 +68,19 @@ export function computeAutostop(input: AutostopInput): Autostop {
   };
 }
 
-/** The owner's quiet hours, else the deployment's default. */
-function effectiveQuietHours(input: Pick<AutostopInput, 'quietHoursSchedule' | 'defaultQuietHoursSchedule'>): string {
-  return input.quietHoursSchedule ?? input.defaultQuietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE;
+/**
+ * The owner's quiet hours, else the deployment's default. A stored schedule that no longer parses (a row
+ * written past the operations module) counts as unset: a build's completion must not fail on it for ever.
+ */
+function effectiveQuietHours(input: Pick<AutostopInput, 'quietHoursSchedule' | 'defaultQuietHoursSchedule'>): DailySchedule {
+  if (input.quietHoursSchedule !== null) {
+    try {
+      return parseDailySchedule(input.quietHoursSchedule);
+    } catch {
+      // the default below
+    }
+  }
+  return parseDailySchedule(input.defaultQuietHoursSchedule ?? DEFAULT_QUIET_HOURS_SCHEDULE);
 }
 
 /** `nextAutostart(C)` when it is allowed; a schedule that cannot autostart does not count. */

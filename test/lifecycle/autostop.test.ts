@@ -278,6 +278,11 @@ describe('the deployment default quiet hours (AUTOBUILD_DEFAULT_QUIET_HOURS)', (
       given: { quietHoursSchedule: 'CRON_TZ=Europe/Berlin 0 5 * * *', defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *' },
       want: '2024-01-02T04:00:00.000Z',
     },
+    {
+      name: "the owner's stored quiet hours that no longer parse (an unknown zone) count as unset: the default applies",
+      given: { quietHoursSchedule: 'CRON_TZ=Mars/Olympus 0 5 * * *', defaultQuietHoursSchedule: 'CRON_TZ=Asia/Tokyo 0 3 * * *' },
+      want: '2024-01-01T18:00:00.000Z',
+    },
   ])('$name', ({ given, want }) => {
     expect(
       autostop({

@@ -60,14 +60,23 @@ function toTemplate(r: QueryResultRow): TemplateRow {
 
 /** Row locks a reader may take: `update` to change the row, `share` to keep it as read until commit. */
 export type RowLock = 'update' | 'share';
-const lockClause = (lock: RowLock | undefined) => (lock === undefined ? '' : ` FOR ${lock === 'update' ? 'UPDATE' : 'SHARE'} OF t`);
+const BY_REF = 'WHERE t.name = $1 OR t.id::text = $1 ORDER BY t.id::text = $1 DESC LIMIT 1';
 
 /** By id (first) or name. */
 export async function findTemplate(db: Pool | PoolClient, ref: string, opts: { lock?: RowLock } = {}): Promise<TemplateRow | null> {
-  const { rows } = await db.query(
-    `${SELECT} WHERE t.name = $1 OR t.id::text = $1 ORDER BY t.id::text = $1 DESC LIMIT 1${lockClause(opts.lock)}`,
+  if (opts.lock === undefined) {
+    const { rows } = await db.query(`${SELECT} ${BY_REF}`, [ref]);
+    return rows[0] ? toTemplate(rows[0]) : null;
+  }
+  // The lock first, the read after it: a read that waited for the lock in the same statement
+  // (READ COMMITTED) re-checks only the locked row, against its version as it was before the wait,
+  // so a promotion committed meanwhile (a new active version) made the template vanish from it.
+  const locked = await db.query<{ id: string }>(
+    `SELECT t.id FROM templates t ${BY_REF} FOR ${opts.lock === 'update' ? 'UPDATE' : 'SHARE'}`,
     [ref],
   );
+  if (locked.rows.length === 0) return null;
+  const { rows } = await db.query(`${SELECT} WHERE t.id = $1`, [locked.rows[0]!.id]);
   return rows[0] ? toTemplate(rows[0]) : null;
 }
 
