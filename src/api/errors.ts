@@ -6,7 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { OpsError } from '../ops/index.js';
+import { OpsError, oneLine } from '../ops/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { isUnreachable } from '../runtime/unreachable.js';
 
@@ -48,9 +48,9 @@ export class ApiError extends Error {
 export const forbidden = (message: string) => new ApiError('forbidden', message);
 export const apiNotFound = (message: string) => new ApiError('not_found', message);
 
-/** The body of an error answer. */
+/** The body of an error answer; its message is one line, whatever path or input it quotes. */
 export function errorBody(code: ApiErrorCode, message: string, field?: string) {
-  return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  return { error: { code, message: oneLine(message), ...(field === undefined ? {} : { field }) } };
 }
 
 export function sendError(c: Context, code: ApiErrorCode, message: string, field?: string) {

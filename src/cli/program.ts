@@ -3,6 +3,7 @@
 // one line on stderr and an exit code (src/cli/errors.ts).
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { oneLine } from '../ops/index.js';
 import { ConfigError } from '../runtime/config.js';
 import { addGlobalOptions, currentContext } from './command.js';
 import { auditCommand } from './commands/audit.js';
@@ -44,13 +45,26 @@ export function buildProgram(): Command {
 function configureTree(command: Command): void {
   command
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`autobuild: ${oneLine(text.replace(/^error: /, ''))}\n`) })
+    .configureOutput({ outputError: (text, write) => write(`autobuild: ${joinLines(text.replace(/^error: /, ''))}\n`) })
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true);
   for (const sub of command.commands) configureTree(sub);
 }
 
-const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, ' ');
+/**
+ * Commander's message as one line: its lines trimmed and joined, and the
+ * argument it quotes escaped. Split, not a regular expression of whitespace
+ * around a line break: that takes quadratic time over a long run of spaces,
+ * such as an argument of 100,000.
+ */
+const joinLines = (text: string) =>
+  oneLine(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '')
+      .join(' '),
+  );
 
 /** Runs one command line; resolves with the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
@@ -62,7 +76,7 @@ export async function runCli(argv: string[]): Promise<number> {
     // Commander has printed its own message (or the help) already.
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
     const { message, exitCode } = describeFailure(err);
-    process.stderr.write(`autobuild: ${message}\n`);
+    process.stderr.write(`autobuild: ${oneLine(message)}\n`);
     if (argv.includes('--debug') && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return exitCode;
   } finally {

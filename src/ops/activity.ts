@@ -133,7 +133,7 @@ function parseReport(r: ActivityReport, i: number): ActivityRef {
   if (typeof r.source !== 'string' || r.source.length < 1 || r.source.length > 64 || /\p{Cc}/u.test(r.source)) {
     throw invalid(`invalid source${at}: use 1 to 64 printable characters, such as ssh or vscode`, 'source');
   }
-  if (r.observedAt !== undefined && (!(r.observedAt instanceof Date) || Number.isNaN(r.observedAt.getTime()))) {
+  if (r.observedAt !== undefined && !v.isInstant(r.observedAt)) {
     throw invalid(`invalid observedAt${at}: expected an instant`, 'observedAt');
   }
   const ref = r.workspace;

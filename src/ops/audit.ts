@@ -8,6 +8,7 @@ import { resolveWorkspaceId } from '../db/sql/workspaces.js';
 import { actorOf, type OpsDeps } from './context.js';
 import { invalid, notFound } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
+import { isInstant } from './validate.js';
 
 /** What an audit row records; the list is in docs/operations.md#audit-log. */
 export type AuditAction =
@@ -88,7 +89,7 @@ export class AuditOps {
     if (filter.actor !== undefined && (typeof filter.actor !== 'string' || filter.actor === '')) {
       throw invalid('invalid actor: a username or cli:<user>');
     }
-    if (filter.since !== undefined && (!(filter.since instanceof Date) || Number.isNaN(filter.since.getTime()))) {
+    if (filter.since !== undefined && !isInstant(filter.since)) {
       throw invalid('invalid since: not an instant');
     }
     const rows = await listAudit(

@@ -20,8 +20,19 @@ export class OpsError extends Error {
     /** The input the error is about, as the operation names it (`autostart schedule`, `TTL`); absent when it is about no one input. */
     readonly field?: string,
   ) {
-    super(message);
+    super(oneLine(message));
   }
+}
+
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A message stays one line whatever input it quotes (`no user a<LF>b`): line
+ * breaks and other control characters are written as escapes (`\n`,
+ * `\u001b`), so that a log line or a terminal shows them instead of acting on them.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export const notFound = (message: string) => new OpsError('not_found', message);

@@ -18,7 +18,7 @@ export type { Actor } from './actor.js';
 export type { AuditAction, AuditEntry, AuditFilterInput } from './audit.js';
 export { AuditOps } from './audit.js';
 export { type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
-export { OpsError, type OpsErrorCode } from './errors.js';
+export { OpsError, type OpsErrorCode, oneLine } from './errors.js';
 export type { Page, PageRequest } from './pages.js';
 export {
   parseTemplateOptions,

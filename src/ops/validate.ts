@@ -126,6 +126,14 @@ export function oneOf<const T extends readonly string[]>(field: string, value: u
   return value as T[number];
 }
 
+/** ISO-8601's years 0001 to 9999: what the API and the CLI read, and within what PostgreSQL stores. */
+const INSTANT_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const INSTANT_MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** A Date that is an instant the database can store: not invalid, not before the year 1 or after 9999. */
+export const isInstant = (value: unknown): value is Date =>
+  value instanceof Date && value.getTime() >= INSTANT_MIN_MS && value.getTime() <= INSTANT_MAX_MS;
+
 export function boolean(field: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw invalid(`invalid ${field} ${JSON.stringify(value)}: use true or false`, field);
   return value;

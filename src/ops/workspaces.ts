@@ -462,6 +462,7 @@ export class WorkspaceOps {
    * rule that produces it. Writes nothing.
    */
   async explain(ref: string, at?: Date): Promise<Explanation> {
+    if (at !== undefined && !v.isInstant(at)) throw invalid('invalid time: expected an instant', 'at');
     const { id, w, at: now } = await this.read(ref);
     const s = w.snapshot;
     const name = label(w);

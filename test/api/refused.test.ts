@@ -4,6 +4,7 @@
 // tick Schedule, and every build has finished before the first request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR } from '../../src/lifecycle/index.js';
+import { dumpTables, WRITTEN_BY_AUTHENTICATION } from '../helpers/tables.js';
 import { type ApiHarness, startApiHarness, ws } from './harness.js';
 
 describe('a refused request changes nothing', () => {
@@ -30,17 +31,7 @@ describe('a refused request changes nothing', () => {
   });
 
   /** Every table of the schema, all rows, in a stable order; tokens without their last-used time. */
-  const dump = async () => {
-    const { rows: tables } = await h.db.pool.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`,
-    );
-    const out: Record<string, unknown[]> = {};
-    for (const { name } of tables) {
-      const { rows } = await h.db.pool.query(`SELECT * FROM ${name} ORDER BY 1`);
-      out[name] = name === 'api_tokens' ? rows.map(({ last_used_at: _, ...r }) => r) : rows;
-    }
-    return out;
-  };
+  const dump = () => dumpTables(h.db.pool, WRITTEN_BY_AUTHENTICATION);
 
   const a = `/api/v1/workspaces/${ws('alice/a')}`;
   const cases: [string, number, () => [string | null, string, string, unknown?, Record<string, string>?]][] = [

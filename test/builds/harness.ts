@@ -16,6 +16,7 @@ import {
 import { createLogger } from '../../src/runtime/logger.js';
 import { createWorker } from '../../src/worker.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { dumpTables as dumpAllTables } from '../helpers/tables.js';
 import { connectTestTemporal, type TestTemporal, workflowBundle } from '../helpers/temporal.js';
 
 export interface HarnessOptions {
@@ -122,25 +123,8 @@ export async function seed(h: Harness, template: Parameters<Ops['templates']['cr
   return { user, template: tpl };
 }
 
-/** Every row of the project's tables, to prove an operation changed nothing. */
-export async function dumpTables(h: Harness): Promise<Record<string, unknown[]>> {
-  const tables = [
-    'users',
-    'templates',
-    'template_versions',
-    'workspaces',
-    'workspace_builds',
-    'provisioner_jobs',
-    'notifications',
-    'simulated_failures',
-    'evaluations',
-    'api_tokens',
-    'audit_log',
-  ];
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) out[t] = (await h.db.pool.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;
-  return out;
-}
+/** Every row of every table, to prove an operation changed nothing. */
+export const dumpTables = (h: Harness): Promise<Record<string, unknown[]>> => dumpAllTables(h.db.pool);
 
 export const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000, everyMs = 50) => {
   const until = Date.now() + timeoutMs;

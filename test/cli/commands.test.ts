@@ -349,6 +349,11 @@ describe('schedule and status', () => {
 });
 
 describe('unreachable dependencies exit 2', () => {
+  it('an error line that quotes the command line stays one line: line breaks and control characters are escaped', async () => {
+    expectRefused(await h.cli(['user', 'show', 'a\nb\u001b[31m']), /^autobuild: no user a\\nb\\u001b\[31m$/);
+    expectRefused(await h.cli(['a\u000bb']), /^autobuild: unknown command 'a\\u000bb'$/);
+  });
+
   it('an unreachable database', async () => {
     const r = await h.cli(['workspace', 'show', 'alice/dev'], { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/nope' });
     expectRefused(r, /cannot connect to the database at postgres:\/\/u:\*\*\*@127\.0\.0\.1:1\/nope/, 2);

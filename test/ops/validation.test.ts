@@ -463,6 +463,38 @@ const cases: Case[] = [
     code: 'invalid',
     message: 'invalid cursor: pass back the nextCursor of the previous page',
   },
+
+  // found by test/fuzz/operations.test.ts
+  {
+    rule: 'a message that quotes the input stays one line: line breaks and control characters are escaped',
+    run: (o) => o.workspaces.get('alice/a\nb\r\u001b[31m'),
+    code: 'not_found',
+    message: 'no workspace alice/a\\nb\\r\\u001b[31m',
+  },
+  {
+    rule: 'explain at a time that is not an instant',
+    run: (o) => o.workspaces.explain('alice/running', new Date(Number.NaN)),
+    code: 'invalid',
+    message: 'invalid time: expected an instant',
+  },
+  {
+    rule: 'an activity observation before the year 1 is not an instant (the database could not store it)',
+    run: (o) => o.activity.reportOne({ workspace: 'alice/running', source: 'ssh', observedAt: new Date(-8.64e15) }),
+    code: 'invalid',
+    message: 'invalid observedAt (report 1): expected an instant',
+  },
+  {
+    rule: 'audit entries since before the year 1: not an instant (the database could not compare it)',
+    run: (o) => o.audit.list({ since: new Date(-8.64e15) }),
+    code: 'invalid',
+    message: 'invalid since: not an instant',
+  },
+  {
+    rule: 'activity observed at an instant, for a workspace that is not there',
+    run: (o) => o.activity.reportOne({ workspace: 'alice/nothere', source: 'ssh', observedAt: new Date(Date.now() - 60_000) }),
+    code: 'not_found',
+    message: 'no workspace alice/nothere',
+  },
 ];
 
 describe('every validation rule refuses bad input with its message and changes nothing', () => {
