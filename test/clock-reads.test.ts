@@ -32,7 +32,8 @@ const ALLOWED: Record<string, string> = {
   'src/cli/commands/workspaces.ts': 'CLI display: a deadline shown relative to now ("in 2h")',
   'src/cli/commands/engine.ts': "CLI display: the schedule's next runs relative to now",
   'src/main.ts': 'display: the start time recorded in runtime.json for `autobuild status`',
-  'src/engine/evaluate.ts': 'metrics: the tick lag, the database clock read with the snapshot plus the monotonic time since (performance.now)',
+  'src/engine/evaluate.ts':
+    'metrics: the tick lag, the database clock read with the snapshot plus the monotonic time since (performance.now)',
   // The receiver checks the signature's timestamp against its own clock, so it is the sender's real time.
   'src/notifications/sinks.ts': 'webhook signature: the signed timestamp a receiver compares with its clock',
 };
