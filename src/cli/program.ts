@@ -2,7 +2,7 @@
 // (src/cli/commands/); this file assembles them and turns every failure into
 // one line on stderr and an exit code (src/cli/errors.ts).
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { oneLine } from '../ops/index.js';
 import { ConfigError } from '../runtime/config.js';
 import { addGlobalOptions, currentContext } from './command.js';
@@ -73,8 +73,9 @@ export async function runCli(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    // Commander has printed its own message (or the help) already.
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
+    // Commander has printed its own message (or the help) already — except for an invalid argument
+    // found by a command's own action (an option checked there), which it never saw: said below.
+    if (err instanceof CommanderError && !(err instanceof InvalidArgumentError)) return err.exitCode === 0 ? EXIT.ok : EXIT.refused;
     const { message, exitCode } = describeFailure(err);
     process.stderr.write(`autobuild: ${oneLine(message)}\n`);
     if (argv.includes('--debug') && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -352,6 +352,11 @@ describe('unreachable dependencies exit 2', () => {
   it('an error line that quotes the command line stays one line: line breaks and control characters are escaped', async () => {
     expectRefused(await h.cli(['user', 'show', 'a\nb\u001b[31m']), /^autobuild: no user a\\nb\\u001b\[31m$/);
     expectRefused(await h.cli(['a\u000bb']), /^autobuild: unknown command 'a\\u000bb'$/);
+    // An option that a command's action checks itself (not commander) is said too: it printed nothing before.
+    expectRefused(
+      await h.cli(['audit', '--workspace', 'alice/']),
+      /^autobuild: a workspace is written <owner>\/<name>, e.g. alice\/dev; got "alice\/"$/,
+    );
   });
 
   it('an unreachable database', async () => {
