@@ -3,7 +3,7 @@
 // ids and names that the I/O layers need.
 
 import type { QueryResultRow } from 'pg';
-import { deriveJobStatus, type Weekday, type WorkspaceSnapshot } from '../lifecycle/index.js';
+import { AUTOSTART_SEARCH_DAYS, deriveJobStatus, type Weekday, type WorkspaceSnapshot } from '../lifecycle/index.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export interface LoadedWorkspace {
@@ -38,6 +38,9 @@ export type LockMode = 'none' | 'wait' | 'skip';
 /** Returned (lock 'skip' only) when another transaction holds the workspace row. */
 export const LOCKED = 'locked' as const;
 
+/** Holidays are read this far ahead of the database clock: the autostart search's reach (docs/rules.md#holiday-calendars). */
+const HOLIDAY_LOOKAHEAD_DAYS = AUTOSTART_SEARCH_DAYS;
+
 const SELECT = `
   SELECT w.id, w.name, w.autostart_schedule, w.ttl_ms, w.last_used_at, w.dormant_at, w.deleting_at,
          w.next_start_at, w.automatic_updates, w.deleted, w.autostart_blocked,
@@ -46,7 +49,16 @@ const SELECT = `
          t.default_ttl_ms, t.activity_bump_ms, t.allow_user_autostart, t.allow_user_autostop,
          t.autostart_allowed_days, t.failure_ttl_ms, t.time_til_dormant_ms, t.time_til_dormant_autodelete_ms,
          t.autostop_notify_before_ms, t.require_active_version, t.autostop_requirement_days,
-         t.autostop_requirement_weeks,
+         t.autostop_requirement_weeks, t.catchup, t.catchup_window_ms, t.autodelete_notify_before_ms,
+         w.autostart_paused, w.autostart_paused_until, w.autostart_pause_note, w.autostart_paused_by,
+         w.autostart_skip_at, w.notified_deleting_at,
+         (SELECT json_agg(json_build_object('date', hd.date::text, 'name', hd.name, 'calendar', c.name) ORDER BY hd.date, c.name)
+            FROM holiday_dates hd JOIN holiday_calendars c ON c.id = hd.calendar_id
+           WHERE hd.calendar_id IN (SELECT tc.calendar_id FROM template_calendars tc WHERE tc.template_id = t.id
+                                    UNION SELECT uc.calendar_id FROM user_calendars uc WHERE uc.user_id = u.id)
+             AND hd.date BETWEEN (autobuild_now() - interval '2 days')::date
+                             AND (autobuild_now() + ${HOLIDAY_LOOKAHEAD_DAYS + 2} * interval '1 day')::date) AS holidays,
+         (SELECT et.last_completed_tick FROM engine_ticks et) AS last_completed_tick,
          b.id AS build_id, b.build_number, b.transition, b.reason, b.created_at AS build_created_at,
          b.deadline, b.max_deadline, b.notified_autostop_deadline, b.template_version_id,
          b.initiator_id, b.workflow_id,
@@ -97,7 +109,34 @@ export async function loadSnapshot(
   return toLoadedWorkspace(row);
 }
 
+/**
+ * The inputs of what autobuild does beyond Coder, each only when it is in use,
+ * so a workspace that uses none of it reads exactly as before.
+ */
+function beyondCoder(r: QueryResultRow): Pick<WorkspaceSnapshot, 'holidays' | 'lastCompletedTick'> & {
+  workspace: Pick<WorkspaceSnapshot['workspace'], 'autostartPause' | 'autostartSkipAt' | 'notifiedDeletingAt'>;
+  template: Pick<WorkspaceSnapshot['template'], 'catchup' | 'catchupWindowMs' | 'autodeleteNotifyBeforeMs'>;
+} {
+  const workspace: ReturnType<typeof beyondCoder>['workspace'] = {};
+  if (r.autostart_paused) {
+    workspace.autostartPause = { until: r.autostart_paused_until, note: r.autostart_pause_note, by: r.autostart_paused_by };
+  }
+  if (r.autostart_skip_at !== null) workspace.autostartSkipAt = r.autostart_skip_at;
+  if (r.notified_deleting_at !== null) workspace.notifiedDeletingAt = r.notified_deleting_at;
+  const template: ReturnType<typeof beyondCoder>['template'] = {};
+  if (r.catchup !== 'all') {
+    template.catchup = r.catchup;
+    template.catchupWindowMs = r.catchup_window_ms;
+  }
+  if (r.autodelete_notify_before_ms > 0) template.autodeleteNotifyBeforeMs = r.autodelete_notify_before_ms;
+  const out: ReturnType<typeof beyondCoder> = { workspace, template };
+  if (r.holidays !== null) out.holidays = r.holidays;
+  if (r.last_completed_tick !== null) out.lastCompletedTick = r.last_completed_tick;
+  return out;
+}
+
 function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
+  const extra = beyondCoder(r);
   return {
     snapshot: {
       workspace: {
@@ -109,6 +148,7 @@ function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
         deletingAt: r.deleting_at,
         nextStartAt: r.next_start_at,
         automaticUpdates: r.automatic_updates,
+        ...extra.workspace,
       },
       owner: { status: r.owner_status },
       template: {
@@ -124,6 +164,7 @@ function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
         requireActiveVersion: r.require_active_version,
         autostopRequirementDays: r.autostop_requirement_days as Weekday[],
         autostopRequirementWeeks: r.autostop_requirement_weeks,
+        ...extra.template,
       },
       latestBuild: {
         buildNumber: r.build_number,
@@ -138,6 +179,8 @@ function toLoadedWorkspace(r: QueryResultRow): LoadedWorkspace {
         completedAt: r.completed_at,
         canceledAt: r.canceled_at,
       },
+      ...(extra.holidays !== undefined && { holidays: extra.holidays }),
+      ...(extra.lastCompletedTick !== undefined && { lastCompletedTick: extra.lastCompletedTick }),
     },
     earlier: r.earlier,
     readAt: r.read_at,

@@ -3,6 +3,13 @@ import { ScheduleError, type WeeklySchedule } from './schedule.js';
 import { DAY } from './time.js';
 import { formatWeekdayList, type Weekday } from './weekday.js';
 
+/**
+ * How far the autostart search reaches past pauses, skips and holidays
+ * (docs/rules.md#holiday-calendars): a workspace whose every occurrence in
+ * this many days is paused or a holiday has no next autostart within reach.
+ */
+export const AUTOSTART_SEARCH_DAYS = 370;
+
 export interface NextAutostart {
   readonly at: Date;
   /** Whether the template allows autostart on `at`'s day of week in the schedule's zone. */

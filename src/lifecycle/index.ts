@@ -1,7 +1,7 @@
 /** The pure lifecycle core (docs/lifecycle.md): the decision, schedules, deadlines, and the helpers the engine shares. */
 
 export { type ActivityBumpInput, activityBump } from './activity-bump.js';
-export { type NextAutostart, nextAllowedAutostart, nextAutostart } from './autostart.js';
+export { AUTOSTART_SEARCH_DAYS, type NextAutostart, nextAllowedAutostart, nextAutostart } from './autostart.js';
 export {
   type Autostop,
   type AutostopInput,
@@ -33,7 +33,10 @@ export {
 } from './schedule.js';
 export type {
   AutomaticUpdates,
+  AutostartPause,
   BuildState,
+  CatchupPolicy,
+  Holiday,
   JobState,
   OwnerState,
   OwnerStatus,

@@ -9,6 +9,25 @@ export type Transition = 'start' | 'stop' | 'delete';
 export type OwnerStatus = 'active' | 'suspended' | 'dormant';
 export type AutomaticUpdates = 'always' | 'never';
 
+/** docs/rules.md#pause-and-skip: autostart paused until an instant (null = indefinitely), by whom and why. */
+export interface AutostartPause {
+  until: Date | null;
+  note: string | null;
+  by: string | null;
+}
+
+/** docs/rules.md#holiday-calendars: one listed date (YYYY-MM-DD, a local date in the schedule's zone). */
+export interface Holiday {
+  date: string;
+  /** The holiday's own name, when the calendar gives one. */
+  name: string | null;
+  /** The calendar that lists it. */
+  calendar: string;
+}
+
+/** docs/rules.md#catch-up-after-downtime: which autostarts that fell due while the engine was down still start. */
+export type CatchupPolicy = 'all' | 'latest' | 'none';
+
 export interface WorkspaceState {
   id: string;
   autostartSchedule: string | null;
@@ -18,6 +37,12 @@ export interface WorkspaceState {
   deletingAt: Date | null;
   nextStartAt: Date | null;
   automaticUpdates: AutomaticUpdates;
+  /** docs/rules.md#pause-and-skip; absent or null = not paused. */
+  autostartPause?: AutostartPause | null;
+  /** docs/rules.md#pause-and-skip: the one autostart occurrence to skip; absent or null = none. */
+  autostartSkipAt?: Date | null;
+  /** docs/rules.md#autodelete-warning: the deleting_at a warning was sent for; absent or null = none. */
+  notifiedDeletingAt?: Date | null;
 }
 
 export interface OwnerState {
@@ -37,6 +62,12 @@ export interface TemplatePolicy {
   requireActiveVersion: boolean;
   autostopRequirementDays: Weekday[];
   autostopRequirementWeeks: number;
+  /** docs/rules.md#catch-up-after-downtime; absent = 'all' (Coder's behaviour). */
+  catchup?: CatchupPolicy;
+  /** docs/rules.md#catch-up-after-downtime: the window of 'latest'; absent = 0. */
+  catchupWindowMs?: number;
+  /** docs/rules.md#autodelete-warning: how long before deleting_at to warn; absent or 0 = off. */
+  autodeleteNotifyBeforeMs?: number;
 }
 
 export interface BuildState {
@@ -60,4 +91,8 @@ export interface WorkspaceSnapshot {
   template: TemplatePolicy;
   latestBuild: BuildState;
   latestJob: JobState;
+  /** docs/rules.md#holiday-calendars: the dates of the template's and the owner's calendars; absent = none. */
+  holidays?: readonly Holiday[];
+  /** docs/rules.md#catch-up-after-downtime: the last tick the engine completed; absent or null = unknown (no catch-up limit). */
+  lastCompletedTick?: Date | null;
 }

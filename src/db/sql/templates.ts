@@ -36,6 +36,9 @@ export const POLICY_COLUMNS: Record<keyof TemplatePolicy, string> = {
   requireActiveVersion: 'require_active_version',
   autostopRequirementDays: 'autostop_requirement_days',
   autostopRequirementWeeks: 'autostop_requirement_weeks',
+  catchup: 'catchup',
+  catchupWindowMs: 'catchup_window_ms',
+  autodeleteNotifyBeforeMs: 'autodelete_notify_before_ms',
 };
 const POLICY_KEYS = Object.keys(POLICY_COLUMNS) as Array<keyof TemplatePolicy>;
 
