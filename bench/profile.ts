@@ -27,6 +27,8 @@ export interface BenchProfile {
   /** Floor shape (docs/benchmarks.md#scenarios): children started and awaited together, children per parent run. */
   floor: { batch: number; page: number };
   activity: ActivityProfile;
+  /** The policy dry-run (bench/scenarios/dry-run.ts): workspaces, all in one template. */
+  dryRun: { workspaces: number };
 }
 
 /**
@@ -60,6 +62,7 @@ export const FULL: BenchProfile = {
   shape: { label: 'k1000', k: 1_000, page: DEFAULT_PAGE_SIZE, window: DEFAULT_BATCH_SIZE },
   direct: { workspaces: 100_000, size: { label: 'k1000', k: 1_000 }, concurrency: 10 },
   idle: { workspaces: 1_000_000, queryRuns: 100 },
+  dryRun: { workspaces: 100_000 },
   scaling: {
     sizes: [
       { label: 'n10k', workspaces: 10_000 },
@@ -88,6 +91,7 @@ export const TINY: BenchProfile = {
   shape: { label: 'k1000', k: 4, page: 2, window: 2 },
   direct: { workspaces: 20, size: { label: 'k1000', k: 4 }, concurrency: 10 },
   idle: { workspaces: 20, queryRuns: 5 },
+  dryRun: { workspaces: 50 },
   scaling: {
     sizes: [
       { label: 'n10k', workspaces: 20 },

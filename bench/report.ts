@@ -7,6 +7,7 @@ import { round, type Spread, spread, spreadOf } from './lib/stats.js';
 import type { BenchProfile } from './profile.js';
 import type { ActivityRun } from './scenarios/activity.js';
 import type { DirectRun } from './scenarios/direct.js';
+import type { DryRunResult } from './scenarios/dry-run.js';
 import type { IdleResult } from './scenarios/idle.js';
 import type { RushRun } from './scenarios/rush.js';
 import type { ScalingRun } from './scenarios/scaling.js';
@@ -28,6 +29,8 @@ export interface Measurements {
   scaling: ScalingRun[];
   /** Activity reports through the HTTP API: one run (its minutes are its samples). */
   activity: ActivityRun | null;
+  /** The policy dry-run: one run per change. */
+  dryRun: DryRunResult | null;
   seeds: Record<string, { workspaces: number; due: number; seconds: number }>;
 }
 
@@ -203,6 +206,7 @@ export function buildResults(
   }
 
   if (m.activity) sections.activity = m.activity;
+  if (m.dryRun) sections.dryRun = m.dryRun;
 
   if (Object.keys(m.seeds).length) sections.seed = m.seeds;
   return {
@@ -251,7 +255,19 @@ export function sameTopology(a: Results, b: Results): boolean {
 }
 
 /** The sections of a results document that scenarios measure (the rest describes the run). */
-export const SECTIONS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'activity', 'seed'] as const;
+export const SECTIONS = [
+  'rush',
+  'floor',
+  'naive',
+  'direct',
+  'shape',
+  'attributes',
+  'idle',
+  'scaling',
+  'activity',
+  'dryRun',
+  'seed',
+] as const;
 
 /** Which run measured a section: its command, start and machine. */
 export interface Provenance {
@@ -367,6 +383,16 @@ function evaluateTargets(doc: Results): Target[] {
     t('idle.tickSeconds', 'Idle tick at 1M: whole tick', num('idle.tickSeconds'), '< 1 s', (x) => x < 1),
     t('idle.seqScans', 'Idle tick at 1M: sequential scans of workspaces/builds in the plan', seqScanCount(doc), '0', (x) => x === 0),
     t('scaling.ratio1mTo10k', 'Query scaling: 1M ÷ 10k', num('scaling.ratio1mTo10k'), '≤ 2', (x) => x <= 2),
+    // The policy dry-run (issue 24), listed when that scenario has run (it runs only when named).
+    ...((doc.dryRun as DryRunResult | undefined)?.runs ?? []).map((r, i) =>
+      t(
+        `dryRun.runs.${i}.seconds`,
+        `Policy dry-run at ${fmt((doc.dryRun as DryRunResult).workspaces)} workspaces: ${r.change}`,
+        r.seconds,
+        '< 10 s',
+        (x) => x < 10,
+      ),
+    ),
     // The HTTP API's activity route, listed when that scenario has run (it runs only when named).
     ...(doc.activity === undefined
       ? []
@@ -620,6 +646,21 @@ export function toMarkdown(doc: Results): string {
   }
   const activity = doc.activity as ActivityRun | undefined;
   if (activity) activityMarkdown(lines, activity);
+  const dryRun = doc.dryRun as DryRunResult | undefined;
+  if (dryRun) {
+    lines.push(
+      `## Policy dry-run (\`npm run bench -- dry-run\`): ${fmt(dryRun.workspaces)} workspaces in one template, ${dryRun.days} days`,
+      '',
+      '| change | seconds | workspaces | projected | changed | µs per workspace | µs per projected |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const r of dryRun.runs) {
+      lines.push(
+        `| ${r.change} | ${fmt(r.seconds)} | ${fmt(r.workspaces)} | ${fmt(r.projected)} | ${fmt(r.changed)} | ${fmt(r.microsecondsPerWorkspace)} | ${fmt(r.microsecondsPerProjected)} |`,
+      );
+    }
+    lines.push('');
+  }
   const seeds = doc.seed as Record<string, { workspaces: number; seconds: number }> | undefined;
   if (seeds) {
     lines.push('## Seeding', '', '| workspaces | seconds |', '|---|---|');

@@ -40,18 +40,21 @@ import {
 } from './report.js';
 import { runActivity } from './scenarios/activity.js';
 import { runDirect } from './scenarios/direct.js';
+import { runDryRun } from './scenarios/dry-run.js';
 import { runIdle } from './scenarios/idle.js';
 import { runRush } from './scenarios/rush.js';
 import { prepareScaling, runScaling } from './scenarios/scaling.js';
 import { runShape, SHAPE_VARIANTS, type ShapeVariant } from './scenarios/temporal-shapes.js';
 
-export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'activity'] as const;
+export const SCENARIOS = ['rush', 'floor', 'naive', 'direct', 'shape', 'attributes', 'idle', 'scaling', 'activity', 'dry-run'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 /**
  * What `npm run bench` runs with no scenario named: all but `attributes`, an experiment on the shape rather than a figure of
  * issue 8, and `activity`, the HTTP API's own scenario (about 10 minutes of wall time at its own sizes).
  */
-export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter((s) => s !== 'attributes' && s !== 'activity');
+export const DEFAULT_SCENARIOS: readonly ScenarioName[] = SCENARIOS.filter(
+  (s) => s !== 'attributes' && s !== 'activity' && s !== 'dry-run',
+);
 
 export const RESULTS_DIR = join(projectRoot, 'bench', 'results');
 
@@ -110,6 +113,7 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
     idle: null,
     scaling: [],
     activity: null,
+    dryRun: null,
     seeds: ctx.seeds,
   };
   const push = <T>(into: Record<string, T[]>, label: string, run: T) => {
@@ -199,6 +203,10 @@ export async function runBench(opts: RunBenchOptions = {}): Promise<Results> {
           `rows written per workspace-minute ${a.rowsPerWorkspaceMinute.toFixed(3)}; written ${a.written}, coalesced ${a.coalesced}, ` +
           `bumped ${a.bumped}; ticks idle/load ${f(a.ticks.idle.medianSeconds, 2)}/${f(a.ticks.load.medianSeconds, 2)} s`,
       );
+    }
+    if (wanted.has('dry-run')) {
+      // Once, like activity: the policy dry-run of docs/rules.md#policy-dry-run-and-timeline.
+      m.dryRun = await runDryRun(ctx);
     }
     const results = buildResults(m, {
       profile,

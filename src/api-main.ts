@@ -40,9 +40,15 @@ await runMain(async () => {
       log: log.child({ component: 'api' }),
       ...config.api,
       defaultQuietHours: config.defaultQuietHoursSchedule,
+      web: { sessionSecret: config.web.sessionSecret, temporalUi: { url: config.web.temporalUiUrl, namespace: temporal.namespace } },
     });
-    await adviseFirstToken(pool, log);
-    log.info('autobuild API is serving; press Ctrl-C to stop', { api: api.url, temporal: temporal.address, taskQueue: temporal.taskQueue });
+    await adviseFirstToken(pool, log, api.url);
+    log.info(`autobuild API is serving; open the dashboard at ${api.url}/ ; press Ctrl-C to stop`, {
+      dashboard: `${api.url}/`,
+      api: api.url,
+      temporal: temporal.address,
+      taskQueue: temporal.taskQueue,
+    });
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     await api.close();
     log.info('API stopped');

@@ -90,6 +90,7 @@ await runMain(async () => {
         defaultQuietHoursSchedule: config.defaultQuietHoursSchedule,
         tracing,
         metrics,
+        publicUrl: config.publicUrl,
       });
       const api = await startApi({
         pool,
@@ -98,9 +99,14 @@ await runMain(async () => {
         log: log.child({ component: 'api' }),
         ...config.api,
         defaultQuietHours: config.defaultQuietHoursSchedule,
+        web: {
+          sessionSecret: config.web.sessionSecret,
+          temporalUi: { url: config.web.temporalUiUrl ?? services.uiUrl ?? null, namespace },
+        },
       });
-      await adviseFirstToken(pool, log);
-      log.info('autobuild is running; press Ctrl-C to stop', {
+      await adviseFirstToken(pool, log, api.url);
+      log.info(`autobuild is running; open the dashboard at ${api.url}/ ; press Ctrl-C to stop`, {
+        dashboard: `${api.url}/`,
         api: api.url,
         temporalUI: services.uiUrl ?? 'see your Temporal cluster',
         taskQueue: config.taskQueue,

@@ -31,6 +31,7 @@ const ALLOWED: Record<string, string> = {
   'src/cli/progress.ts': "CLI display: the spinner's elapsed seconds",
   'src/cli/commands/workspaces.ts': 'CLI display: a deadline shown relative to now ("in 2h")',
   'src/cli/commands/engine.ts': "CLI display: the schedule's next runs relative to now",
+  'src/cli/commands/reminder-actions.ts': 'CLI display: the new deadline shown relative to now ("in 2h")',
   'src/main.ts': 'display: the start time recorded in runtime.json for `autobuild status`',
   'src/engine/evaluate.ts':
     'metrics: the tick lag, the database clock read with the snapshot plus the monotonic time since (performance.now)',

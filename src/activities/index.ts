@@ -29,6 +29,8 @@ export interface ActivityDeps {
   defaultQuietHoursSchedule?: string;
   /** The worker's metrics (src/metrics/metrics.ts); none in tests that do not look at them. */
   metrics?: Metrics;
+  /** AUTOBUILD_PUBLIC_URL: the base of the action links in notifications (docs/rules.md#reminder-actions). */
+  publicUrl?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {

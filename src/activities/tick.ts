@@ -1,6 +1,8 @@
-// The tick's one activity: a page of the candidate query (docs/rules.md#candidate-query).
+// The tick's activities: a page of the candidate query (docs/rules.md#candidate-query), and
+// the record of a completed tick that "down" is measured from (docs/rules.md#catch-up-after-downtime).
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from '../db/pool.js';
+import { recordTickCompleted } from '../db/sql/engine-ticks.js';
 import { findCandidates } from '../db/sql/find-candidates.js';
 import { INVALID_DATA } from '../engine/outcome.js';
 import type { Logger } from '../runtime/logger.js';
@@ -12,8 +14,18 @@ export interface CandidatePageInput {
   limit: number;
 }
 
+export interface TickCompletedInput {
+  /** T, ISO-8601. */
+  at: string;
+}
+
 export function createTickActivities(pool: Pool, log: Logger) {
   return {
+    /** The tick at `at` has evaluated every candidate (its last page). Idempotent: the record only moves forward. */
+    async recordTickCompleted(input: TickCompletedInput): Promise<void> {
+      await recordTickCompleted(pool, new Date(input.at));
+    },
+
     async findCandidatePage(input: CandidatePageInput): Promise<string[]> {
       try {
         return await findCandidates(pool, { at: new Date(input.at), afterId: input.afterId, limit: input.limit });

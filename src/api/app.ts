@@ -10,8 +10,12 @@ import type { Logger } from '../runtime/logger.js';
 import { type ApiEnv, bearerAuth } from './auth.js';
 import { ApiError, ErrorSchema, handleError, sendError } from './errors.js';
 import { json } from './route.js';
+import { actionLinkRoutes, reminderActionRoutes } from './routes/actions.js';
 import { activityRoutes } from './routes/activity.js';
 import { auditRoutes } from './routes/audit.js';
+import { calendarRoutes, pauseRoutes } from './routes/calendars.js';
+import { projectionRoutes } from './routes/projections.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -85,11 +89,18 @@ export function createApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
 
   workspaceRoutes(app);
+  pauseRoutes(app);
+  reminderActionRoutes(app);
+  // Outside /api/v1 and its bearer authentication: the link's token is the capability (docs/rules.md#reminder-actions).
+  actionLinkRoutes(app, deps.ops);
   activityRoutes(app);
   templateRoutes(app);
   userRoutes(app, deps.defaultQuietHours);
   tokenRoutes(app);
   auditRoutes(app);
+  calendarRoutes(app);
+  projectionRoutes(app);
+  scheduleRoutes(app);
 
   const Health = z.object({ status: z.string() }).openapi('Health');
   app.openapi(

@@ -6,6 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { redactActionLinks } from '../notifications/action-links.js';
 import { OpsError, oneLine } from '../ops/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { isUnreachable } from '../runtime/unreachable.js';
@@ -17,6 +18,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  gone: 410,
   too_large: 413,
   unsupported_media_type: 415,
   refused: 422,
@@ -86,7 +88,13 @@ const FIELD_NAMES: Record<string, string> = {
   'autostop requirement weeks': 'autostopRequirementWeeks',
   'autostop notify before': 'autostopNotifyBeforeMs',
   'require active version': 'requireActiveVersion',
+  'catch-up': 'catchup',
+  'catch-up window': 'catchupWindowMs',
+  'autodelete notify before': 'autodeleteNotifyBeforeMs',
 };
+
+/** The request's path as a log line may show it: an action link's token is a capability (docs/rules.md#reminder-actions). */
+const loggedPath = (c: Context) => redactActionLinks(c.req.path);
 
 /** Maps an error thrown by a handler to the answer; unexpected errors are logged and answer 500 or 503. */
 export function handleError(err: unknown, c: Context, log: Logger) {
@@ -111,13 +119,13 @@ export function handleError(err: unknown, c: Context, log: Logger) {
   // The pool's limits (docs/operations.md#database-timeouts): nothing was changed, and a retry may succeed.
   if (sqlstate === '55P03') return sendError(c, 'conflict', 'another change holds what this request needs; try again');
   if (sqlstate === '57014') {
-    log.warn('a statement ran past AUTOBUILD_DB_STATEMENT_TIMEOUT', { method: c.req.method, path: c.req.path });
+    log.warn('a statement ran past AUTOBUILD_DB_STATEMENT_TIMEOUT', { method: c.req.method, path: loggedPath(c) });
     return sendError(c, 'unavailable', 'the database did not answer in time; try again');
   }
   if (isUnreachable(err)) {
-    log.warn('a dependency did not answer', { err, path: c.req.path });
+    log.warn('a dependency did not answer', { err, path: loggedPath(c) });
     return sendError(c, 'unavailable', 'the database or Temporal did not answer; try again');
   }
-  log.error('request failed', { err, method: c.req.method, path: c.req.path });
+  log.error('request failed', { err, method: c.req.method, path: loggedPath(c) });
   return sendError(c, 'internal', 'internal error; the service log has the details');
 }

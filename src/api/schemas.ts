@@ -79,6 +79,16 @@ export const BuildSchema = z
   })
   .openapi('Build');
 
+/** docs/rules.md#pause-and-skip */
+export const AutostartPauseSchema = z
+  .object({
+    until: nullableInstant.openapi({ description: 'When autostart may fire again; null = paused indefinitely.' }),
+    note: z.string().nullable(),
+    by: z.string().nullable().openapi({ description: 'Who paused it.' }),
+  })
+  .nullable()
+  .openapi('AutostartPause', { description: 'Autostart paused (autostop never is), or null.' });
+
 export const WorkspaceSchema = z
   .object({
     id,
@@ -94,6 +104,10 @@ export const WorkspaceSchema = z
     deletingAt: nullableInstant,
     nextStartAt: nullableInstant,
     autostartBlocked: z.string().nullable(),
+    autostartPause: AutostartPauseSchema,
+    autostartSkipAt: nullableInstant.openapi({
+      description: 'The one autostart occurrence skipped (docs/rules.md#pause-and-skip), or null.',
+    }),
     deleted: z.boolean(),
     deadline: nullableInstant.openapi({ description: 'When the running workspace stops; null when it is not running or has no deadline.' }),
     maxDeadline: nullableInstant.openapi({ description: 'The latest the deadline can be moved to (the template’s autostop requirement).' }),
@@ -140,6 +154,10 @@ export const ExplanationSchema = z
       reason: z.string().nullable(),
       markDormant: z.boolean(),
       remind: z.boolean(),
+      catchupSkipped: z.literal(true).optional().openapi({
+        description: 'A due autostart the catch-up policy skips (docs/rules.md#catch-up-after-downtime); present only when true.',
+      }),
+      warnDelete: z.literal(true).optional().openapi({ description: 'Send the warning before autodelete; present only when true.' }),
       explanation: z.string(),
     }),
     nextAutostart: z.object({ at: instant, rule: z.string() }).nullable(),
@@ -148,15 +166,24 @@ export const ExplanationSchema = z
     reminderAt: nullableInstant,
     dormantAt: nullableInstant,
     deletingAt: nullableInstant,
+    deleteWarningAt: instant
+      .optional()
+      .openapi({ description: 'When the warning before autodelete is due; present only when the template turns it on.' }),
     rules: z.object({
       deadline: z.string().nullable(),
       maxDeadline: z.string().nullable(),
       reminderAt: z.string().nullable(),
       dormantAt: z.string().nullable(),
       deletingAt: z.string().nullable(),
+      deleteWarningAt: z.string().optional(),
     }),
   })
   .openapi('Explanation');
+
+/** docs/rules.md#catch-up-after-downtime: which autostarts that fell due while the engine was down still start. */
+const catchupPolicy = z.enum(['all', 'latest', 'none']).openapi({
+  description: 'Autostarts that fell due while the engine was down: all start (the default), latest only within catchupWindowMs, none.',
+});
 
 export const TemplateSchema = z
   .object({
@@ -176,6 +203,9 @@ export const TemplateSchema = z
     autostopRequirementDays: z.array(weekday),
     autostopRequirementWeeks: z.number().int(),
     requireActiveVersion: z.boolean(),
+    catchup: catchupPolicy,
+    catchupWindowMs: z.number().int().openapi({ description: 'The window of catch-up `latest`.' }),
+    autodeleteNotifyBeforeMs: z.number().int().openapi({ description: 'Warn the owner this long before autodelete; 0 = off.' }),
     createdAt: nullableInstant,
     updatedAt: nullableInstant,
   })
@@ -196,6 +226,9 @@ export const TemplatePolicyInput = z
     autostopRequirementWeeks: z.number().int(),
     autostopNotifyBeforeMs: z.number().int(),
     requireActiveVersion: z.boolean(),
+    catchup: catchupPolicy,
+    catchupWindowMs: z.number().int(),
+    autodeleteNotifyBeforeMs: z.number().int(),
   })
   .partial()
   .strict();

@@ -3,8 +3,6 @@
 
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { ApiEnv } from './auth.js';
 
 export interface ApiServer {
   /** `http://host:port`, with the port the server got (port 0 picks a free one). */
@@ -12,9 +10,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export function listen(app: OpenAPIHono<ApiEnv>, host: string, port: number): Promise<ApiServer> {
+export function listen(fetch: (req: Request) => Response | Promise<Response>, host: string, port: number): Promise<ApiServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
+    const server = serve({ fetch, hostname: host, port }, (info: AddressInfo) => {
       server.off('error', reject);
       const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
       resolve({

@@ -1,10 +1,12 @@
 // The API wired to its dependencies: the operations module over a pool and a
-// Temporal client, readiness probes, and the listening server.
+// Temporal client, readiness probes, and the listening server, which also
+// serves the web dashboard.
 
 import { createRequire } from 'node:module';
 import type { Client } from '@temporalio/client';
 import { createOps, type Pool, pingDatabase } from '../ops/index.js';
 import type { Logger } from '../runtime/logger.js';
+import { type WebOptions, withDashboard } from '../web/serve.js';
 import { createApp } from './app.js';
 import { type ApiServer, listen } from './server.js';
 
@@ -18,10 +20,12 @@ export interface ApiServiceOptions {
   host: string;
   port: number;
   defaultQuietHours: string;
+  /** The web dashboard served beside the API (README.md#web-dashboard); default: a random session key, no Temporal UI link. */
+  web?: WebOptions;
 }
 
 export async function startApi(o: ApiServiceOptions): Promise<ApiServer> {
-  const ops = createOps({ pool: o.pool, client: o.client, taskQueue: o.taskQueue });
+  const ops = createOps({ pool: o.pool, client: o.client, taskQueue: o.taskQueue, defaultQuietHoursSchedule: o.defaultQuietHours });
   const app = createApp({
     ops,
     log: o.log,
@@ -32,5 +36,13 @@ export async function startApi(o: ApiServiceOptions): Promise<ApiServer> {
       await o.client.connection.workflowService.getSystemInfo({});
     },
   });
-  return listen(app, o.host, o.port);
+  return listen(
+    withDashboard(
+      app,
+      o.web ?? { sessionSecret: null, temporalUi: { url: null, namespace: 'default' } },
+      o.log.child({ component: 'dashboard' }),
+    ),
+    o.host,
+    o.port,
+  );
 }

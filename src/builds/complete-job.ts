@@ -76,7 +76,8 @@ async function applySuccess(client: PoolClient, loaded: LoadedWorkspace, complet
     await markWorkspaceDeleted(client, workspaceId);
     return;
   }
-  const cache = autostartCache(snapshot.workspace, snapshot.template, completedAt);
+  // With the pause, the skip and the holidays (docs/rules.md#holiday-calendars): the snapshot's.
+  const cache = autostartCache(snapshot.workspace, snapshot.template, completedAt, snapshot.holidays);
   if (transition === 'start') {
     const { deadline, maxDeadline } = computeAutostop({
       completedAt,

@@ -4,7 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { createOps, type Ops, openDatabase, type Pool, pingDatabase } from '../ops/index.js';
-import { redactUrl } from '../runtime/config.js';
+import { loadDefaultQuietHours, redactUrl } from '../runtime/config.js';
 import { withTimeout } from '../runtime/timeout.js';
 import { type Connections, resolveConnections, type TemporalTarget } from './connection.js';
 import { firstLine, unavailable } from './errors.js';
@@ -81,7 +81,7 @@ export class CliContext {
     const pool = await this.db();
     const t =
       temporal === 'worker' ? await this.requireWorker() : temporal === 'connect' ? await this.temporal() : await this.lazyTemporal();
-    return createOps({ pool, client: t.client, taskQueue: t.target.taskQueue });
+    return createOps({ pool, client: t.client, taskQueue: t.target.taskQueue, defaultQuietHoursSchedule: loadDefaultQuietHours() });
   }
 
   private async openDatabase(): Promise<Pool> {

@@ -7,6 +7,7 @@ import { oneLine } from '../ops/index.js';
 import { ConfigError } from '../runtime/config.js';
 import { addGlobalOptions, currentContext } from './command.js';
 import { auditCommand } from './commands/audit.js';
+import { calendarCommand } from './commands/calendars.js';
 import { engineCommands } from './commands/engine.js';
 import { explainCommand } from './commands/explain.js';
 import { historyCommand } from './commands/history.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     reevaluateCommand,
     tokenCommand,
     auditCommand,
+    calendarCommand,
   ]) {
     program.addCommand(make());
   }

@@ -41,7 +41,7 @@ export const LOCKED = 'locked' as const;
 /** Holidays are read this far ahead of the database clock: the autostart search's reach (docs/rules.md#holiday-calendars). */
 const HOLIDAY_LOOKAHEAD_DAYS = AUTOSTART_SEARCH_DAYS;
 
-const SELECT = `
+const SELECT_ROWS = `
   SELECT w.id, w.name, w.autostart_schedule, w.ttl_ms, w.last_used_at, w.dormant_at, w.deleting_at,
          w.next_start_at, w.automatic_updates, w.deleted, w.autostart_blocked,
          u.id AS owner_id, u.username, u.status AS owner_status, u.quiet_hours_schedule,
@@ -69,7 +69,9 @@ const SELECT = `
     JOIN users u ON u.id = w.owner_id
     JOIN templates t ON t.id = w.template_id
     JOIN workspace_builds b ON b.id = w.latest_build_id
-    JOIN provisioner_jobs j ON j.id = b.job_id
+    JOIN provisioner_jobs j ON j.id = b.job_id`;
+
+const SELECT = `${SELECT_ROWS}
    WHERE w.id = $1`;
 
 /**
@@ -107,6 +109,21 @@ export async function loadSnapshot(
     return exists.rowCount ? LOCKED : null;
   }
   return toLoadedWorkspace(row);
+}
+
+/**
+ * Every live workspace of a template that has a build, in id order, in one statement (one consistent
+ * snapshot): the policy dry-run (docs/rules.md#policy-dry-run-and-timeline) reads what the engine reads.
+ */
+export async function loadTemplateSnapshots(db: Pool | PoolClient, templateId: string): Promise<LoadedWorkspace[]> {
+  const { rows } = await db.query({
+    name: 'load-template-snapshots',
+    text: `${SELECT_ROWS}
+   WHERE w.template_id = $1 AND NOT w.deleted
+   ORDER BY w.id`,
+    values: [templateId, null],
+  });
+  return rows.map(toLoadedWorkspace);
 }
 
 /**

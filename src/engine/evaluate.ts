@@ -18,9 +18,10 @@ import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.
 import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 import { findEvaluation, recordEvaluation } from '../db/sql/record-evaluation.js';
 import { updateAutostartCache } from '../db/sql/update-autostart-cache.js';
-import { type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
+import { autostartCache, type Decision, decide, parseWeeklySchedule, tickCacheUpdate } from '../lifecycle/index.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { markDormant, noticeAutodelete, sendAutostopReminder } from './effects.js';
+import { loadPublicUrl } from '../runtime/config.js';
+import { markDormant, noticeAutodelete, sendAutodeleteWarning, sendAutostopReminder } from './effects.js';
 import { blankOutcome, type EvaluationOutcome } from './outcome.js';
 
 export interface EngineDeps {
@@ -31,6 +32,8 @@ export interface EngineDeps {
   eagerStart?: boolean;
   /** The worker's metrics: each outcome is counted as its transaction ends. */
   metrics?: Metrics;
+  /** AUTOBUILD_PUBLIC_URL, the base of the action links in notifications (docs/rules.md#reminder-actions); default its default. */
+  publicUrl?: string;
 }
 
 export interface EvaluateInput {
@@ -52,11 +55,12 @@ const SERIALIZATION_RETRIES = 3;
 
 export async function evaluateWorkspace(deps: EngineDeps, input: EvaluateInput): Promise<EvaluationOutcome> {
   const T = new Date(input.tick);
+  const publicUrl = deps.publicUrl ?? loadPublicUrl({});
   for (let attempt = 1; ; attempt++) {
     let outcome: EvaluationOutcome;
     const clock: ReadClock = { readAt: null, mark: 0 };
     try {
-      outcome = await inTransaction(deps.pool, (client) => transact(client, input, T, clock), 'REPEATABLE READ');
+      outcome = await inTransaction(deps.pool, (client) => transact(client, input, T, clock, publicUrl), 'REPEATABLE READ');
     } catch (err) {
       const code = (err as { code?: string }).code;
       // Another transaction changed the row between our snapshot and our lock: read again.
@@ -84,7 +88,13 @@ interface ReadClock {
   mark: number;
 }
 
-async function transact(client: PoolClient, input: EvaluateInput, T: Date, clock: ReadClock): Promise<EvaluationOutcome> {
+async function transact(
+  client: PoolClient,
+  input: EvaluateInput,
+  T: Date,
+  clock: ReadClock,
+  publicUrl: string,
+): Promise<EvaluationOutcome> {
   const base = blankOutcome(input.workspaceId, input.tick);
   const loaded = await loadSnapshot(client, input.workspaceId, { lock: 'skip', evaluationKey: input.key });
   if (loaded !== null && loaded !== LOCKED) {
@@ -101,9 +111,14 @@ async function transact(client: PoolClient, input: EvaluateInput, T: Date, clock
 
   const { snapshot } = loaded;
   const decision = decideOrFail(loaded, T);
-  const cache = decision.markDormant ? null : tickCacheUpdate(snapshot, loaded.autostartBlocked, T);
+  // A skipped catch-up moves next_start_at past T, so it is neither made nor skipped again (docs/rules.md#catch-up-after-downtime).
+  const cache = decision.catchupSkipped
+    ? autostartCache(snapshot.workspace, snapshot.template, T, snapshot.holidays)
+    : decision.markDormant
+      ? null
+      : tickCacheUpdate(snapshot, loaded.autostartBlocked, T);
   const decided = { ...base, decision };
-  if (decision.transition === null && !decision.markDormant && !decision.remind && cache === null) return decided;
+  if (decision.transition === null && !decision.markDormant && !decision.remind && !decision.warnDelete && cache === null) return decided;
 
   let build: InsertedBuild | null = null;
   if (decision.transition !== null) {
@@ -125,11 +140,14 @@ async function transact(client: PoolClient, input: EvaluateInput, T: Date, clock
   // After the build row: the stop build's job has not run yet.
   if (decision.markDormant) await markDormant(client, loaded, T, decision.explanation);
   const deadline = snapshot.latestBuild.deadline;
-  const reminded = decision.remind && deadline !== null && (await sendAutostopReminder(client, loaded, deadline));
+  const reminded = decision.remind && deadline !== null && (await sendAutostopReminder(client, loaded, deadline, publicUrl));
+  const deletingAt = snapshot.workspace.deletingAt;
+  const warned =
+    decision.warnDelete === true && deletingAt !== null && (await sendAutodeleteWarning(client, loaded, deletingAt, publicUrl));
   if (build !== null && decision.reason === 'autodelete') await noticeAutodelete(client, loaded, build);
   if (cache !== null) await updateAutostartCache(client, input.workspaceId, cache);
 
-  const outcome = outcomeOf(decided, decision, build, reminded, cache?.autostartBlocked ?? null, loaded);
+  const outcome = outcomeOf(decided, decision, build, { reminded, warned }, cache?.autostartBlocked ?? null, loaded);
   await recordEvaluation(client, input.key, input.workspaceId, outcome);
   return outcome;
 }
@@ -138,11 +156,12 @@ function outcomeOf(
   decided: EvaluationOutcome,
   decision: Decision,
   build: InsertedBuild | null,
-  reminded: boolean,
+  { reminded, warned }: { reminded: boolean; warned: boolean },
   blocked: string | null,
   loaded: LoadedWorkspace,
 ): EvaluationOutcome {
-  const done = { ...decided, markedDormant: decision.markDormant, reminded };
+  // `warnedDelete` only when sent, so outcomes without it read as before.
+  const done = { ...decided, markedDormant: decision.markDormant, reminded, ...(warned && { warnedDelete: true as const }) };
   if (build !== null) {
     return {
       ...done,
@@ -153,7 +172,8 @@ function outcomeOf(
       reason: decision.reason,
     };
   }
-  if (done.markedDormant || reminded) return { ...done, kind: 'marked' };
+  if (done.markedDormant || reminded || warned) return { ...done, kind: 'marked' };
+  if (decision.catchupSkipped) return { ...done, kind: 'skipped', skipped: 'catch-up' };
   // Autostart newly recorded as blocked (docs/rules.md#the-next_start_at-cache): reported once.
   if (blocked !== null && loaded.autostartBlocked === null) {
     return parses(loaded)

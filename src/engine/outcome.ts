@@ -15,9 +15,11 @@ export const INVALID_DATA = 'InvalidData';
  * - `already running`: the workspace's workflow was running (the tick's only);
  * - `blocked`: its autostart can never fire, recorded now (once);
  * - `race lost`: another actor created the same build number first;
- * - `gone`: the workspace is deleted or has no build.
+ * - `gone`: the workspace is deleted or has no build;
+ * - `catch-up`: its autostart fell due while the engine was down and the template's catch-up policy skips it
+ *   (docs/rules.md#catch-up-after-downtime); its next autostart is the first after T.
  */
-export type SkipReason = 'lock held' | 'already running' | 'blocked' | 'race lost' | 'gone';
+export type SkipReason = 'lock held' | 'already running' | 'blocked' | 'race lost' | 'gone' | 'catch-up';
 
 export interface EvaluationOutcome {
   workspaceId: string;
@@ -33,6 +35,8 @@ export interface EvaluationOutcome {
   reason: Reason | null;
   markedDormant: boolean;
   reminded: boolean;
+  /** docs/rules.md#autodelete-warning: the warning before autodelete was sent. Present only when true. */
+  warnedDelete?: true;
   skipped: SkipReason | null;
   error: string | null;
   /** The error is data no retry can fix (a stored schedule that no longer parses): the evaluation's run fails. */

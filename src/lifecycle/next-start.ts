@@ -5,8 +5,9 @@
  * changes; `tickCacheUpdate` is the tick's part of it.
  */
 import { nextAllowedAutostart } from './autostart.js';
+import { autostartConstraints, nextPermittedAutostart, snapshotConstraints } from './autostart-constraints.js';
 import { usableSchedule } from './decide.js';
-import type { TemplatePolicy, WorkspaceSnapshot, WorkspaceState } from './snapshot.js';
+import type { Holiday, TemplatePolicy, WorkspaceSnapshot, WorkspaceState } from './snapshot.js';
 
 export interface AutostartCache {
   nextStartAt: Date | null;
@@ -14,18 +15,30 @@ export interface AutostartCache {
   autostartBlocked: string | null;
 }
 
-/** The cache as of `at`: the next allowed autostart after `at`, or why there is none. */
+/**
+ * The cache as of `at`: the next allowed autostart after `at`, or why there is none.
+ * With a pause or skip on `workspace`, or `holidays` (the snapshot's), the next
+ * permitted one (docs/rules.md#pause-and-skip, docs/rules.md#holiday-calendars):
+ * paused indefinitely gives none without blocking; nothing permitted within
+ * the search's reach is blocked.
+ */
 export function autostartCache(
-  workspace: Pick<WorkspaceState, 'autostartSchedule' | 'dormantAt'>,
+  workspace: Pick<WorkspaceState, 'autostartSchedule' | 'dormantAt'> & Partial<Pick<WorkspaceState, 'autostartPause' | 'autostartSkipAt'>>,
   template: Pick<TemplatePolicy, 'allowUserAutostart' | 'autostartAllowedDays'>,
   at: Date,
+  holidays?: readonly Holiday[],
 ): AutostartCache {
   if (workspace.autostartSchedule === null) return { nextStartAt: null, autostartBlocked: null };
   const { schedule, blocked } = usableSchedule({ workspace, template });
   if (schedule === null) return { nextStartAt: null, autostartBlocked: blocked };
   // A dormant workspace never autostarts; clearing dormancy recomputes the cache.
   if (workspace.dormantAt !== null) return { nextStartAt: null, autostartBlocked: null };
-  return { nextStartAt: nextAllowedAutostart(schedule, at, template.autostartAllowedDays), autostartBlocked: null };
+  const constraints = autostartConstraints(workspace, template.autostartAllowedDays, holidays);
+  if (constraints === null) {
+    return { nextStartAt: nextAllowedAutostart(schedule, at, template.autostartAllowedDays), autostartBlocked: null };
+  }
+  const next = nextPermittedAutostart(schedule, at, constraints);
+  return { nextStartAt: next.at, autostartBlocked: next.held === 'none' ? next.reason : null };
 }
 
 /**
@@ -37,8 +50,21 @@ export function autostartCache(
  */
 export function tickCacheUpdate(snapshot: WorkspaceSnapshot, storedBlocked: string | null, T: Date): AutostartCache | null {
   if (snapshot.workspace.dormantAt !== null) return null;
-  const wanted = autostartCache(snapshot.workspace, snapshot.template, T);
+  const wanted = autostartCache(snapshot.workspace, snapshot.template, T, snapshot.holidays);
   if (wanted.autostartBlocked !== storedBlocked) return wanted;
-  if (snapshot.workspace.nextStartAt === null && wanted.nextStartAt !== null) return wanted;
+  const stored = snapshot.workspace.nextStartAt;
+  if (stored === null && wanted.nextStartAt !== null) return wanted;
+  // docs/rules.md#holiday-calendars: a stored value that may not fire (written without the constraints) moves on.
+  if (stored !== null && stored.getTime() <= T.getTime() && heldAt(snapshot, stored)) return wanted;
   return null;
+}
+
+/** Whether the stored next autostart is an occurrence the constraints hold back (none in use: never). */
+function heldAt(snapshot: WorkspaceSnapshot, stored: Date): boolean {
+  const constraints = snapshotConstraints(snapshot);
+  if (constraints === null) return false;
+  const { schedule } = usableSchedule(snapshot);
+  if (schedule === null) return false;
+  const next = nextPermittedAutostart(schedule, new Date(stored.getTime() - 1), constraints);
+  return next.at === null || next.at.getTime() !== stored.getTime();
 }

@@ -1,4 +1,5 @@
 /** What will happen to a workspace and when: the CLI's `explain`. Pure, writes nothing. */
+import { autostartHeld, autostartHolds } from './autostart-constraints.js';
 import { autostartTiming, type Decision, decide, usableSchedule } from './decide.js';
 import { formatDuration } from './duration.js';
 import type { WorkspaceSnapshot } from './snapshot.js';
@@ -20,6 +21,8 @@ export interface Preview {
   reminderAt: PreviewEvent | null;
   dormantAt: PreviewEvent | null;
   deletingAt: PreviewEvent | null;
+  /** docs/rules.md#autodelete-warning: present only when the template turns the warning on and a deletion is ahead. */
+  deleteWarningAt?: PreviewEvent;
 }
 
 const firstTickStrictlyAfter = (instant: number) => new Date(Math.floor(instant / MINUTE) * MINUTE + MINUTE);
@@ -30,6 +33,8 @@ export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
   const { latestBuild: build } = snapshot;
   const running = build.transition === 'start';
   const dormant = previewDormancy(snapshot);
+  const deletion = previewDeletion(snapshot, dormant);
+  const warning = previewDeleteWarning(snapshot, deletion);
   return {
     at: T,
     decision: decide(snapshot, T),
@@ -44,19 +49,22 @@ export function preview(snapshot: WorkspaceSnapshot, at: Date): Preview {
         : null,
     reminderAt: previewReminder(snapshot),
     dormantAt: dormant,
-    deletingAt: previewDeletion(snapshot, dormant),
+    deletingAt: deletion,
+    ...(warning !== null && { deleteWarningAt: warning }),
   };
 }
 
 function previewAutostart(s: WorkspaceSnapshot, T: Date): PreviewEvent | null {
   if (s.workspace.dormantAt !== null || s.owner.status !== 'active' || s.latestJob.status === 'failed') return null;
   const { schedule } = usableSchedule(s);
-  if (schedule === null) return null;
+  if (schedule === null || autostartHeld(s, schedule, T) !== null) return null;
   const { due, nextStart, afterBuild } = autostartTiming(s, schedule, T);
   const once = s.latestBuild.transition === 'stop' ? '' : ' once the workspace is stopped';
+  // docs/rules.md#pause-and-skip, docs/rules.md#holiday-calendars: what moved it, when anything did.
+  const holds = autostartHolds(s, schedule, T, due);
   return {
     at: due,
-    rule: `autostart${once}: the later of next_start_at ${iso(nextStart)} and the first allowed occurrence after the latest build ${iso(afterBuild)}`,
+    rule: `autostart${once}: the later of next_start_at ${iso(nextStart)} and the first allowed occurrence after the latest build ${iso(afterBuild)}${holds.length === 0 ? '' : ` (${holds.join(', ')})`}`,
   };
 }
 
@@ -70,6 +78,19 @@ function previewReminder(s: WorkspaceSnapshot): PreviewEvent | null {
     rule: sent
       ? `autostop reminder: already sent for deadline ${iso(deadline)}`
       : `autostop reminder: ${formatDuration(notifyBefore)} before deadline ${iso(deadline)}, unless the owner is active and the deadline can still be bumped`,
+  };
+}
+
+function previewDeleteWarning(s: WorkspaceSnapshot, deletion: PreviewEvent | null): PreviewEvent | null {
+  const notifyBefore = s.template.autodeleteNotifyBeforeMs ?? 0;
+  if (notifyBefore <= 0 || deletion === null) return null;
+  const deletingAt = deletion.at;
+  const sent = s.workspace.notifiedDeletingAt != null && s.workspace.notifiedDeletingAt.getTime() === deletingAt.getTime();
+  return {
+    at: firstTickAtOrAfter(deletingAt.getTime() - notifyBefore),
+    rule: sent
+      ? `autodelete warning: already sent for deleting_at ${iso(deletingAt)}`
+      : `autodelete warning: ${formatDuration(notifyBefore)} before deleting_at ${iso(deletingAt)}`,
   };
 }
 

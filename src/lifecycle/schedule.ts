@@ -24,6 +24,8 @@ export interface WeeklySchedule {
   readonly timezone: string;
   /** The days of week (in the schedule's zone) on which it fires. */
   readonly weekdays: readonly Weekday[];
+  /** The wall-clock times (minutes since local midnight, ascending) at which it fires on those days. */
+  readonly minutesOfDay: readonly number[];
   /** First fire instant strictly after `after`, on a minute boundary. */
   next(after: Date): Date;
   /** `next(after)` with its day of week in the schedule's zone. */
@@ -46,7 +48,14 @@ class CronSchedule implements DailySchedule {
   ) {}
 
   get weekdays(): readonly Weekday[] {
-    return ALL_WEEKDAYS.filter((day) => this.days[cronNumberOf(day)]);
+    this.weekdayList ??= ALL_WEEKDAYS.filter((day) => this.days[cronNumberOf(day)]);
+    return this.weekdayList;
+  }
+
+  private weekdayList: readonly Weekday[] | undefined;
+
+  get minutesOfDay(): readonly number[] {
+    return this.times;
   }
 
   get hour(): number {
@@ -61,8 +70,20 @@ class CronSchedule implements DailySchedule {
     return this.nextOccurrence(after).at;
   }
 
+  /** The last answer: the decision, the cache and the deadline ask one schedule about the same instant in turn. */
+  private lastFrom = Number.NaN;
+  private lastOccurrence: Occurrence | null = null;
+
   nextOccurrence(after: Date): Occurrence {
     const from = after.getTime();
+    if (from === this.lastFrom) return this.lastOccurrence!;
+    const occurrence = this.computeNextOccurrence(from);
+    this.lastFrom = from;
+    this.lastOccurrence = occurrence;
+    return occurrence;
+  }
+
+  private computeNextOccurrence(from: number): Occurrence {
     // Any offset is within ±14 h, so start a day early and compare instants.
     const firstDay = Math.floor(from / DAY) - 1;
     for (let day = firstDay; day <= firstDay + 9; day++) {
@@ -75,7 +96,7 @@ class CronSchedule implements DailySchedule {
         return { at: new Date(fire), weekday: weekdayFromCronNumber(cronWeekdayOfDay(Math.floor(wall / DAY))) };
       }
     }
-    throw new ScheduleError(`schedule "${this.spec}" has no fire time after ${after.toISOString()}`);
+    throw new ScheduleError(`schedule "${this.spec}" has no fire time after ${new Date(from).toISOString()}`);
   }
 
   /** Without a transition the wall→instant map is a shift, so search the sorted times. */
@@ -256,8 +277,22 @@ function build(spec: string, timezone: string, minutes: number[], hours: number[
   return new CronSchedule(spec, timezone, times, days);
 }
 
+/** Parsed schedules by text: the decision and the projection (docs/rules.md#policy-dry-run-and-timeline) parse the same few texts again and again. */
+const parsedWeekly = new Map<string, WeeklySchedule>();
+const PARSED_WEEKLY_MAX = 10_000;
+
 /** docs/rules.md#weekly-schedule: `[CRON_TZ=<zone>] <minute> <hour> * * <day-of-week>`. */
 export function parseWeeklySchedule(spec: string): WeeklySchedule {
+  let schedule = parsedWeekly.get(spec);
+  if (schedule === undefined) {
+    schedule = parseWeeklyText(spec); // a text that does not parse throws, and is not kept
+    if (parsedWeekly.size >= PARSED_WEEKLY_MAX) parsedWeekly.clear();
+    parsedWeekly.set(spec, schedule);
+  }
+  return schedule;
+}
+
+function parseWeeklyText(spec: string): WeeklySchedule {
   const { timezone, fields } = splitSchedule(spec);
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields;
   requireStar(spec, dayOfMonth, 'day-of-month');

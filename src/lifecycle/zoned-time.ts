@@ -85,7 +85,10 @@ export interface DayOffsets {
 const MAX_CACHED_DAYS = 20_000;
 const dayOffsetCache = new Map<string, Map<number, DayOffsets>>();
 
+const UTC_DAY: DayOffsets = { before: 0, after: 0, transition: null };
+
 export function dayOffsets(zone: string, localDay: number): DayOffsets {
+  if (zone === 'UTC') return UTC_DAY;
   let days = dayOffsetCache.get(zone);
   if (days === undefined) {
     days = new Map();

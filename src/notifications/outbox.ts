@@ -3,7 +3,12 @@
 import type { PoolClient } from '../db/pool.js';
 import { insertNotificationRow } from '../db/sql/insert-notification.js';
 
-export type NotificationKind = 'workspace_dormant' | 'autostop_reminder' | 'autobuild_failed' | 'workspace_autodeleted';
+export type NotificationKind =
+  | 'workspace_dormant'
+  | 'autostop_reminder'
+  | 'autobuild_failed'
+  | 'workspace_autodeleted'
+  | 'autodelete_warning';
 
 export interface NewNotification {
   kind: NotificationKind;

@@ -2,6 +2,7 @@
 // HTTP webhook. A sink throws when the receiver did not take the notification.
 import type { NotificationConfig } from '../runtime/config.js';
 import type { Logger } from '../runtime/logger.js';
+import { redactActionLinks } from './action-links.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 
 export interface OutgoingNotification {
@@ -23,7 +24,14 @@ export function logSink(log: Logger): NotificationSink {
   return {
     name: 'log',
     async send(n) {
-      log.info('notification', { notificationId: n.id, kind: n.kind, workspaceId: n.workspaceId, userId: n.userId, payload: n.payload });
+      // An action link's token is a capability: a log line shows the link without it (docs/rules.md#reminder-actions).
+      log.info('notification', {
+        notificationId: n.id,
+        kind: n.kind,
+        workspaceId: n.workspaceId,
+        userId: n.userId,
+        payload: redactActionLinks(n.payload),
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createPool, inTransaction, type Pool, type PoolClient } from '../db/pool.js';
+import { findLastCompletedTick } from '../db/sql/engine-ticks.js';
 import { type Actor, cliActor } from './actor.js';
 
 export type { Pool } from '../db/pool.js';
@@ -12,6 +13,8 @@ export interface OpsDeps {
   taskQueue: string;
   /** Who the changes are audited under (docs/operations.md#audit-log); default `cli:<operating-system user>`. */
   actor?: Actor;
+  /** AUTOBUILD_DEFAULT_QUIET_HOURS, for projections (docs/rules.md#policy-dry-run-and-timeline); absent = the core's default. */
+  defaultQuietHoursSchedule?: string;
 }
 
 /** The actor that changes made with these dependencies are audited under. */
@@ -25,4 +28,9 @@ export const openDatabase = (url: string, size: number): Pool => createPool(url,
 /** One round trip to the database. */
 export async function pingDatabase(pool: Pool): Promise<void> {
   await pool.query('SELECT 1');
+}
+
+/** The last tick the engine completed (docs/rules.md#catch-up-after-downtime), or null before the first. */
+export async function lastCompletedTick(pool: Pool): Promise<Date | null> {
+  return (await findLastCompletedTick(pool))?.tick ?? null;
 }

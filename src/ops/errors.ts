@@ -9,6 +9,8 @@ export type OpsErrorCode =
   | 'refused'
   /** The input is fine but the current state forbids it (a build is active, already stopped, a name is taken). */
   | 'conflict'
+  /** An action link already used or expired (docs/rules.md#reminder-actions). */
+  | 'gone'
   /** waitForBuild gave up before the job finished. */
   | 'timeout';
 
@@ -39,3 +41,4 @@ export const notFound = (message: string) => new OpsError('not_found', message);
 export const invalid = (message: string, field?: string) => new OpsError('invalid', message, field);
 export const refused = (message: string, field?: string) => new OpsError('refused', message, field);
 export const conflict = (message: string) => new OpsError('conflict', message);
+export const gone = (message: string) => new OpsError('gone', message);

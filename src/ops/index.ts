@@ -6,8 +6,12 @@ import { MINUTE, truncateToMinute } from '../lifecycle/index.js';
 import { ActivityOps } from './activity.js';
 import { type Actor, checkedActor } from './actor.js';
 import { AuditOps } from './audit.js';
+import { CalendarOps } from './calendars.js';
 import type { OpsDeps } from './context.js';
 import { invalid } from './errors.js';
+import { AutostartOps } from './pause.js';
+import { ReminderActionOps } from './reminder-actions.js';
+import { ScheduleOps } from './schedules.js';
 import { TemplateOps } from './templates.js';
 import { TokenOps } from './tokens.js';
 import { UserOps } from './users.js';
@@ -17,9 +21,36 @@ export { ACTIVITY_BATCH_MAX, ActivityOps, type ActivityReport, type ActivityResu
 export type { Actor } from './actor.js';
 export type { AuditAction, AuditEntry, AuditFilterInput } from './audit.js';
 export { AuditOps } from './audit.js';
-export { type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
+export {
+  type Calendar,
+  type CalendarChange,
+  type CalendarDetails,
+  CalendarOps,
+  type CalendarTarget,
+  type HolidayDate,
+} from './calendars.js';
+export { lastCompletedTick, type OpsDeps, openDatabase, type Pool, pingDatabase } from './context.js';
 export { OpsError, type OpsErrorCode, oneLine } from './errors.js';
 export type { Page, PageRequest } from './pages.js';
+export { AutostartOps, type AutostartState, PAUSE_NOTE_MAX, type PauseInput } from './pause.js';
+export {
+  type DryRunOptions,
+  type DryRunReport,
+  type DryRunWorkspace,
+  dryRunJson,
+  PROJECTION_DAYS,
+  type Timeline,
+  timelineJson,
+} from './policy-dry-run.js';
+export {
+  type ActionLink,
+  type ActionResult,
+  KEEP_RUNNING_DEFAULT_MS,
+  type ReminderAction,
+  ReminderActionOps,
+  SKIP_STOP_MS,
+} from './reminder-actions.js';
+export { SCHEDULE_PREVIEW_MAX, ScheduleOps, type SchedulePreview } from './schedules.js';
 export {
   parseTemplateOptions,
   type Template,
@@ -63,16 +94,27 @@ export class Ops {
   readonly templates: TemplateOps;
   readonly workspaces: WorkspaceOps;
   readonly tokens: TokenOps;
+  /** docs/rules.md#reminder-actions: keep running, skip the stop, and the single-use links of notifications. */
+  readonly reminders: ReminderActionOps;
   readonly audit: AuditOps;
   readonly activity: ActivityOps;
+  /** docs/rules.md#pause-and-skip: pause, resume, skip the next autostart. */
+  readonly autostart: AutostartOps;
+  /** docs/rules.md#holiday-calendars */
+  readonly calendars: CalendarOps;
+  readonly schedules: ScheduleOps;
 
   constructor(private readonly deps: OpsDeps) {
     this.users = new UserOps(deps);
     this.templates = new TemplateOps(deps);
     this.workspaces = new WorkspaceOps(deps);
     this.tokens = new TokenOps(deps);
+    this.reminders = new ReminderActionOps(deps);
     this.audit = new AuditOps(deps);
     this.activity = new ActivityOps(deps);
+    this.autostart = new AutostartOps(deps);
+    this.calendars = new CalendarOps(deps);
+    this.schedules = new ScheduleOps(deps);
   }
 
   /**

@@ -3,8 +3,19 @@
 // UTC instants, durations in milliseconds, weekdays as lowercase full names,
 // null for unset. Outside tools read these field names: add, never rename.
 
-import type { Preview, PreviewEvent } from '../lifecycle/index.js';
-import type { AuditEntry, BuildRecord, Template, TemplateVersion, TokenRecord, User, WorkspaceDetails, WorkspaceSummary } from './index.js';
+import type { AutostartPause, Preview, PreviewEvent } from '../lifecycle/index.js';
+import type {
+  AuditEntry,
+  BuildRecord,
+  Calendar,
+  CalendarDetails,
+  Template,
+  TemplateVersion,
+  TokenRecord,
+  User,
+  WorkspaceDetails,
+  WorkspaceSummary,
+} from './index.js';
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
@@ -31,6 +42,9 @@ export function templateJson(t: Template) {
     autostopRequirementDays: [...p.autostopRequirementDays],
     autostopRequirementWeeks: p.autostopRequirementWeeks,
     requireActiveVersion: p.requireActiveVersion,
+    catchup: p.catchup ?? 'all',
+    catchupWindowMs: p.catchupWindowMs ?? 0,
+    autodeleteNotifyBeforeMs: p.autodeleteNotifyBeforeMs ?? 0,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),
   };
@@ -82,10 +96,30 @@ export function workspaceJson(w: WorkspaceDetails) {
     deletingAt: iso(w.deletingAt),
     nextStartAt: iso(w.nextStartAt),
     autostartBlocked: w.autostartBlocked,
+    autostartPause: pauseJson(w.autostartPause),
+    autostartSkipAt: iso(w.autostartSkipAt),
     deleted: w.deleted,
     deadline: w.status === 'running' ? iso(w.latestBuild.deadline) : null,
     maxDeadline: w.status === 'running' ? iso(w.latestBuild.maxDeadline) : null,
     latestBuild: buildJson(w.latestBuild),
+  };
+}
+
+/** docs/rules.md#pause-and-skip: `{ until, note, by }` (until null = indefinitely), or null when not paused. */
+export function pauseJson(p: AutostartPause | null) {
+  return p === null ? null : { until: iso(p.until), note: p.note, by: p.by };
+}
+
+/** A holiday calendar (docs/rules.md#holiday-calendars); `holidays` only when shown. */
+export function calendarJson(c: Calendar | CalendarDetails) {
+  return {
+    id: c.id,
+    name: c.name,
+    dates: c.dates,
+    templates: [...c.templates],
+    users: [...c.users],
+    createdAt: c.createdAt.toISOString(),
+    ...('holidays' in c && { holidays: c.holidays.map((h) => ({ date: h.date, name: h.name })) }),
   };
 }
 
@@ -124,6 +158,8 @@ export function explainJson(workspace: string, p: Preview) {
       reason: p.decision.reason,
       markDormant: p.decision.markDormant,
       remind: p.decision.remind,
+      ...(p.decision.catchupSkipped && { catchupSkipped: true as const }),
+      ...(p.decision.warnDelete && { warnDelete: true as const }),
       explanation: p.decision.explanation,
     },
     nextAutostart: p.nextAutostart === null ? null : { at: p.nextAutostart.at.toISOString(), rule: p.nextAutostart.rule },
@@ -132,12 +168,15 @@ export function explainJson(workspace: string, p: Preview) {
     reminderAt: eventAt(p.reminderAt),
     dormantAt: eventAt(p.dormantAt),
     deletingAt: eventAt(p.deletingAt),
+    // Only when the template turns the warning on (docs/rules.md#autodelete-warning).
+    ...(p.deleteWarningAt && { deleteWarningAt: p.deleteWarningAt.at.toISOString() }),
     rules: {
       deadline: eventRule(p.deadline),
       maxDeadline: eventRule(p.maxDeadline),
       reminderAt: eventRule(p.reminderAt),
       dormantAt: eventRule(p.dormantAt),
       deletingAt: eventRule(p.deletingAt),
+      ...(p.deleteWarningAt && { deleteWarningAt: p.deleteWarningAt.rule }),
     },
   };
 }

@@ -4,6 +4,7 @@
 // allowed days or autostart permission recomputes or unblocks next_start_at (docs/rules.md#the-next_start_at-cache).
 
 import type { PoolClient } from '../db/pool.js';
+import { lockAutostartInputs } from '../db/sql/calendars.js';
 import { databaseNow } from '../db/sql/complete-build.js';
 import {
   findTemplate,
@@ -11,8 +12,8 @@ import {
   insertVersion,
   listTemplates,
   listVersions,
-  lockScheduledWorkspaces,
   recomputeDeletingAt,
+  resetInactivity,
   setActiveVersion,
   type TemplateRow,
   updateTemplatePolicy,
@@ -24,6 +25,7 @@ import { recordAudit } from './audit.js';
 import { type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
+import { type DryRunOptions, type DryRunReport, dryRunTemplateUpdate } from './policy-dry-run.js';
 import * as v from './validate.js';
 
 export type Template = TemplateRow;
@@ -43,6 +45,12 @@ export interface TemplateOptionsInput {
   autostopRequirementWeeks?: number;
   autostopNotifyBefore?: v.DurationInput;
   requireActiveVersion?: boolean;
+  /** docs/rules.md#catch-up-after-downtime: all (the default), latest (within catchupWindow) or none. */
+  catchup?: string;
+  /** docs/rules.md#catch-up-after-downtime: the window of `latest`. */
+  catchupWindow?: v.DurationInput;
+  /** docs/rules.md#autodelete-warning: warn the owner this long before autodelete; 0 = off (the default). */
+  autodeleteNotifyBefore?: v.DurationInput;
 }
 
 export interface TemplateUpdate {
@@ -51,9 +59,12 @@ export interface TemplateUpdate {
   deletingAtRecomputed: number;
   /** Workspaces whose next_start_at / blocked record was recomputed. */
   autostartRecomputed: number;
+  /** Workspaces whose last use was reset to now (the `resetInactivity` option; 0 without it). */
+  inactivityReset: number;
 }
 
 const FIRST_VERSION = 'v1';
+const CATCHUP_POLICIES = ['all', 'latest', 'none'] as const;
 
 /** Validates options into policy fields; unknown keys are refused too. */
 export function parseTemplateOptions(input: TemplateOptionsInput): Partial<TemplatePolicy> {
@@ -70,6 +81,9 @@ export function parseTemplateOptions(input: TemplateOptionsInput): Partial<Templ
     autostopRequirementWeeks: true,
     autostopNotifyBefore: true,
     requireActiveVersion: true,
+    catchup: true,
+    catchupWindow: true,
+    autodeleteNotifyBefore: true,
   };
   for (const key of Object.keys(input)) {
     if (!(key in known)) throw invalid(`unknown template option "${key}"`);
@@ -95,6 +109,11 @@ export function parseTemplateOptions(input: TemplateOptionsInput): Partial<Templ
   }
   if (has('autostopNotifyBefore')) p.autostopNotifyBeforeMs = v.policyMs('autostop notify before', input.autostopNotifyBefore!);
   if (has('requireActiveVersion')) p.requireActiveVersion = v.boolean('require active version', input.requireActiveVersion);
+  if (has('catchup')) p.catchup = v.oneOf('catch-up', input.catchup, CATCHUP_POLICIES);
+  if (has('catchupWindow')) p.catchupWindowMs = v.offOrAtLeastMinute('catch-up window', input.catchupWindow!);
+  if (has('autodeleteNotifyBefore')) {
+    p.autodeleteNotifyBeforeMs = v.offOrAtLeastMinute('autodelete notify before', input.autodeleteNotifyBefore!);
+  }
   return p;
 }
 
@@ -105,6 +124,7 @@ export class TemplateOps {
     const { name: rawName, ...options } = input;
     const name = v.name('template name', rawName);
     const policy = parseTemplateOptions(options);
+    v.catchupWindow(policy);
     const id = await transaction(this.deps, async (c) => {
       const id = await insertTemplate(c, { name, versionName: FIRST_VERSION, policy });
       if (id === null) throw conflict(`template ${name} already exists`);
@@ -134,12 +154,26 @@ export class TemplateOps {
     return toPage(rows, limit, (t) => [t.name]);
   }
 
-  async update(ref: string, options: TemplateOptionsInput): Promise<TemplateUpdate> {
+  /**
+   * Changes the options given. `resetInactivity`: every workspace of the template last used now, in the
+   * same transaction. `dryRun`: writes nothing and reports what the change would do over the next `days`
+   * (docs/rules.md#policy-dry-run-and-timeline).
+   */
+  update(ref: string, options: TemplateOptionsInput, opts: { dryRun: true } & DryRunOptions): Promise<DryRunReport>;
+  update(ref: string, options: TemplateOptionsInput, opts?: { dryRun?: false; resetInactivity?: boolean }): Promise<TemplateUpdate>;
+  async update(
+    ref: string,
+    options: TemplateOptionsInput,
+    opts: { dryRun?: boolean } & DryRunOptions = {},
+  ): Promise<TemplateUpdate | DryRunReport> {
     const policy = parseTemplateOptions(options);
+    if (opts.dryRun === true) return dryRunTemplateUpdate(this.deps, ref, policy, opts);
+    if (opts.days !== undefined) throw invalid('days applies to a dry-run only', 'days');
     return transaction(this.deps, async (c) => {
       const before = await lockTemplate(c, ref);
       await updateTemplatePolicy(c, before.id, policy);
       const after = (await findTemplate(c, before.id))!;
+      v.catchupWindow(after.policy);
       const was = before.policy;
       const now = after.policy;
       let deletingAtRecomputed = 0;
@@ -150,20 +184,27 @@ export class TemplateOps {
       const daysChanged = now.autostartAllowedDays.join() !== was.autostartAllowedDays.join();
       if (daysChanged || now.allowUserAutostart !== was.allowUserAutostart) {
         const at = await databaseNow(c);
-        for (const w of await lockScheduledWorkspaces(c, after.id)) {
-          await updateAutostartCache(c, w.id, autostartCache(w, now, at));
+        // With each workspace's pause, skip and holidays (docs/rules.md#holiday-calendars).
+        for (const w of await lockAutostartInputs(c, { templateId: after.id })) {
+          await updateAutostartCache(c, w.id, autostartCache(w, now, at, w.holidays));
           autostartRecomputed++;
         }
       }
+      const inactivityReset = opts.resetInactivity === true ? await resetInactivity(c, after.id) : 0;
       // The options given, as they were and as they are.
       const changed = Object.keys(policy) as Array<keyof TemplatePolicy>;
       await recordAudit(c, this.deps, {
         action: 'template.update',
         templateId: after.id,
         before: { policy: pick(was, changed) },
-        after: { policy: pick(now, changed), deletingAtRecomputed, autostartRecomputed },
+        after: {
+          policy: pick(now, changed),
+          deletingAtRecomputed,
+          autostartRecomputed,
+          ...(opts.resetInactivity === true && { inactivityReset }),
+        },
       });
-      return { template: after, deletingAtRecomputed, autostartRecomputed };
+      return { template: after, deletingAtRecomputed, autostartRecomputed, inactivityReset };
     });
   }
 

@@ -7,6 +7,7 @@ import {
   parseDuration,
   parseWeekdayList,
   parseWeeklySchedule,
+  type TemplatePolicy,
   type Weekday,
 } from '../lifecycle/index.js';
 import { invalid } from './errors.js';
@@ -117,6 +118,13 @@ function normalizedSchedule(field: string, value: string): string {
     throw invalid(`invalid ${field}: a schedule has at most ${BOUNDS.scheduleMaxLength} characters (got ${value.length})`, field);
   }
   return value.trim().split(/\s+/).join(' ');
+}
+
+/** docs/rules.md#catch-up-after-downtime: `latest` starts only what fell due within its window, so it needs one. */
+export function catchupWindow(policy: Partial<Pick<TemplatePolicy, 'catchup' | 'catchupWindowMs'>>): void {
+  if (policy.catchup === 'latest' && !((policy.catchupWindowMs ?? 0) > 0)) {
+    throw invalid('invalid catch-up window: catch-up latest needs a window greater than 0 (e.g. 2h)', 'catch-up window');
+  }
 }
 
 export function oneOf<const T extends readonly string[]>(field: string, value: unknown, allowed: T): T[number] {

@@ -8,6 +8,7 @@ import { buildWorkflowId, startBuild } from '../builds/start-build.js';
 import { BuildActiveError, BuildRaceError, type InsertedBuild, insertBuild, insertNextBuild } from '../db/insert-build.js';
 import { LOCKED, type LoadedWorkspace, loadSnapshot } from '../db/load-snapshot.js';
 import type { PoolClient } from '../db/pool.js';
+import { holidaysOf } from '../db/sql/calendars.js';
 import { databaseNow } from '../db/sql/complete-build.js';
 import { findJob, markJobCanceled } from '../db/sql/provisioner-jobs.js';
 import { setSimulatedFailure } from '../db/sql/simulated-failure.js';
@@ -30,6 +31,7 @@ import {
 import { markDormant } from '../engine/effects.js';
 import type { EvaluateResult } from '../engine/outcome.js';
 import {
+  type AutostartPause,
   autostartCache,
   formatDuration,
   isJobActive,
@@ -44,6 +46,7 @@ import { type AuditAction, recordAudit } from './audit.js';
 import { actorOf, type OpsDeps, transaction } from './context.js';
 import { conflict, invalid, notFound, OpsError, refused } from './errors.js';
 import { type Page, type PageRequest, pageQuery, toPage } from './pages.js';
+import { PROJECTION_DAYS, projectionDays, type Timeline, workspaceTimeline } from './policy-dry-run.js';
 import * as v from './validate.js';
 
 export type { BuildRecord, JobRecord } from '../db/sql/workspaces.js';
@@ -136,6 +139,10 @@ export interface WorkspaceDetails {
   deletingAt: Date | null;
   nextStartAt: Date | null;
   autostartBlocked: string | null;
+  /** docs/rules.md#pause-and-skip: the pause (until null = indefinitely), or null. */
+  autostartPause: AutostartPause | null;
+  /** docs/rules.md#pause-and-skip: the one autostart occurrence skipped, or null. */
+  autostartSkipAt: Date | null;
   deleted: boolean;
   latestBuild: BuildRecord;
   /** What happens next and when (the lifecycle core's preview at the database clock); null once deleted. */
@@ -172,7 +179,9 @@ export class WorkspaceOps {
         throw refused(`template ${template.name} does not allow users to set a TTL (its default TTL applies)`, 'TTL');
       }
       const ttlMs = ttlGiven === undefined ? (policy.defaultTtlMs > 0 ? policy.defaultTtlMs : null) : ttlGiven;
-      const cache = autostartCache({ autostartSchedule: schedule, dormantAt: null }, policy, await databaseNow(c));
+      // docs/rules.md#holiday-calendars: the template's and the owner's calendars apply from the first start.
+      const holidays = schedule === null ? undefined : await holidaysOf(c, template.id, owner.id);
+      const cache = autostartCache({ autostartSchedule: schedule, dormantAt: null }, policy, await databaseNow(c), holidays);
       const id = await insertWorkspace(c, {
         ownerId: owner.id,
         templateId: template.id,
@@ -280,9 +289,10 @@ export class WorkspaceOps {
         throw refused(`template ${w.templateName} does not allow autostart`, 'autostart schedule');
       }
       const cache = autostartCache(
-        { autostartSchedule: spec, dormantAt: w.snapshot.workspace.dormantAt },
+        { ...w.snapshot.workspace, autostartSchedule: spec },
         w.snapshot.template,
         await databaseNow(c),
+        w.snapshot.holidays,
       );
       await updateWorkspaceFields(c, w.snapshot.workspace.id, { autostartSchedule: spec, ...cache });
       await this.audit(
@@ -356,9 +366,21 @@ export class WorkspaceOps {
     );
   }
 
-  private async moveDeadline(ref: string, target: (now: Date) => Date, field: string): Promise<{ deadline: Date }> {
+  /**
+   * The one way a person moves a running build's deadline: `extend`, `extendTo` and the reminder actions
+   * (src/ops/reminder-actions.ts, docs/rules.md#reminder-actions). `target` gets the database clock and the
+   * locked workspace; `opts.within` runs first in the same transaction (a link's use), and `opts.via` names
+   * the reminder action in the audit row.
+   */
+  async moveDeadline(
+    ref: string,
+    target: (now: Date, w: LoadedWorkspace) => Date,
+    field: string,
+    opts: { via?: string; within?: WithinChange } = {},
+  ): Promise<{ deadline: Date }> {
     return transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
+      await opts.within?.(c, w);
       const { latestBuild: b, latestJob: j } = w.snapshot;
       if (b.transition !== 'start' || j.status !== 'succeeded') {
         throw conflict(
@@ -366,7 +388,7 @@ export class WorkspaceOps {
         );
       }
       if (b.deadline === null) throw conflict(`workspace ${label(w)} has no deadline to extend (no TTL applies)`);
-      const deadline = target(await databaseNow(c));
+      const deadline = target(await databaseNow(c), w);
       if (b.maxDeadline !== null && deadline > b.maxDeadline) {
         throw refused(
           `cannot extend ${label(w)} to ${deadline.toISOString()}: past its max deadline ${b.maxDeadline.toISOString()} (the template's autostop requirement)`,
@@ -374,7 +396,7 @@ export class WorkspaceOps {
         );
       }
       await setLatestBuildDeadline(c, w.latestBuild.id, deadline);
-      await this.audit(c, w, 'workspace.extend', { deadline: b.deadline }, { deadline });
+      await this.audit(c, w, 'workspace.extend', { deadline: b.deadline }, { deadline, ...(opts.via && { via: opts.via }) });
       return { deadline };
     });
   }
@@ -384,9 +406,14 @@ export class WorkspaceOps {
    * time, no autostart, and the owner is notified. Clear: not dormant, last
    * used now, autostart recomputed.
    */
-  async setDormant(ref: string, dormant: boolean): Promise<{ dormantAt: Date | null; deletingAt: Date | null }> {
+  async setDormant(
+    ref: string,
+    dormant: boolean,
+    opts: { within?: WithinChange } = {},
+  ): Promise<{ dormantAt: Date | null; deletingAt: Date | null }> {
     const result = await transaction(this.deps, async (c) => {
       const w = await this.lock(c, ref);
+      await opts.within?.(c, w);
       const { snapshot: s } = w;
       const now = await databaseNow(c);
       if (dormant) {
@@ -449,6 +476,8 @@ export class WorkspaceOps {
       deletingAt: s.workspace.deletingAt,
       nextStartAt: s.workspace.nextStartAt,
       autostartBlocked: w.autostartBlocked,
+      autostartPause: s.workspace.autostartPause ?? null,
+      autostartSkipAt: s.workspace.autostartSkipAt ?? null,
       deleted: w.deleted,
       latestBuild: latestBuild!,
       upcoming: w.deleted ? null : preview(s, at),
@@ -475,6 +504,17 @@ export class WorkspaceOps {
       now,
       preview: preview(s, at ?? now),
     };
+  }
+
+  /**
+   * What the engine will do to the workspace over the next `days` (1–31, default 7) if nobody
+   * touches it: the projection of docs/rules.md#policy-dry-run-and-timeline. Writes nothing.
+   */
+  async timeline(ref: string, opts: { days?: number } = {}): Promise<Timeline> {
+    const days = projectionDays(opts.days, PROJECTION_DAYS.timelineDefault);
+    const { w, at } = await this.read(ref);
+    if (w.deleted) throw conflict(`workspace ${label(w)} is deleted: nothing more will happen to it`);
+    return workspaceTimeline(this.deps, w, at, days);
   }
 
   /** The reevaluate message: the engine evaluates the workspace now and answers with its decision and any build it made. */
@@ -666,21 +706,29 @@ export class WorkspaceOps {
   }
 
   /** The live workspace, its row locked for this transaction. */
-  private async lock(c: PoolClient, ref: string): Promise<LoadedWorkspace> {
-    if (typeof ref !== 'string' || ref === '') throw invalid('invalid workspace: use owner/name or an id');
-    const id = await resolveWorkspaceId(c, ref, { includeDeleted: true });
-    const w = id === null ? null : await loadSnapshot(c, id, { lock: 'wait' });
-    if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
-    if (w.deleted) throw conflict(`workspace ${label(w)} is deleted`);
-    return w;
+  private lock(c: PoolClient, ref: string): Promise<LoadedWorkspace> {
+    return lockLiveWorkspace(c, ref);
   }
 }
 
-const label = (w: LoadedWorkspace) => `${w.ownerName}/${w.workspaceName}`;
+/** The live workspace named by `ref`, its row locked for this transaction (not found, or deleted: refused). */
+export async function lockLiveWorkspace(c: PoolClient, ref: string): Promise<LoadedWorkspace> {
+  if (typeof ref !== 'string' || ref === '') throw invalid('invalid workspace: use owner/name or an id');
+  const id = await resolveWorkspaceId(c, ref, { includeDeleted: true });
+  const w = id === null ? null : await loadSnapshot(c, id, { lock: 'wait' });
+  if (w === null || w === LOCKED) throw notFound(`no workspace ${ref}`);
+  if (w.deleted) throw conflict(`workspace ${label(w)} is deleted`);
+  return w;
+}
+
+/** What a caller does in a change's own transaction, under the workspace's row lock, before the change (throwing undoes both). */
+export type WithinChange = (c: PoolClient, w: LoadedWorkspace) => Promise<void>;
+
+export const label = (w: LoadedWorkspace) => `${w.ownerName}/${w.workspaceName}`;
 
 const blockedWarning = (blocked: string | null) => (blocked === null ? null : `autostart will never fire: ${blocked}`);
 
 async function clearDormancy(c: PoolClient, w: LoadedWorkspace, now: Date): Promise<void> {
-  const cache = autostartCache({ autostartSchedule: w.snapshot.workspace.autostartSchedule, dormantAt: null }, w.snapshot.template, now);
+  const cache = autostartCache({ ...w.snapshot.workspace, dormantAt: null }, w.snapshot.template, now, w.snapshot.holidays);
   await updateWorkspaceFields(c, w.snapshot.workspace.id, { dormantAt: null, deletingAt: null, lastUsedAt: now, ...cache });
 }

@@ -34,6 +34,10 @@ export interface Config {
   tick: TickConfig;
   /** The HTTP API (docs/api.md): loopback unless AUTOBUILD_API_HOST says otherwise. */
   api: { host: string; port: number };
+  /** AUTOBUILD_PUBLIC_URL: where people reach the API, the base of the action links in notifications (docs/rules.md#reminder-actions); no trailing slash. */
+  publicUrl: string;
+  /** The web dashboard the API serves (README.md#web-dashboard). */
+  web: WebConfig;
   /** The worker's /metrics, /healthz and /readyz, and the Temporal SDK's metrics (docs/operations.md#metrics-and-health). */
   metrics: MetricsConfig;
   /** Limits on the service's database statements (docs/operations.md#database-timeouts), in milliseconds. */
@@ -66,6 +70,14 @@ export interface RetentionConfig {
   deletedWorkspacesMs: number | null;
   /** Audit rows, by the time of the change. */
   auditLogMs: number | null;
+}
+
+/** The web dashboard (README.md#web-dashboard). */
+export interface WebConfig {
+  /** AUTOBUILD_SESSION_SECRET: the key of the session cookies; null = a random one per process (sessions are then not shared). Never logged. */
+  sessionSecret: string | null;
+  /** AUTOBUILD_TEMPORAL_UI_URL: the Temporal UI the dashboard links to; null = the embedded dev server's, or no link. */
+  temporalUiUrl: string | null;
 }
 
 /** Where the worker serves its metrics and health, and the Temporal SDK its own metrics; port 0 = a free port. */
@@ -154,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
       host: nonEmpty(env, 'AUTOBUILD_API_HOST') ?? '127.0.0.1',
       port: port(env, 'AUTOBUILD_API_PORT', 7080, { zero: true }),
     },
+    publicUrl: loadPublicUrl(env),
+    web: loadWebConfig(env),
     metrics: loadMetricsConfig(env),
     database: {
       statementTimeoutMs: duration(env, 'AUTOBUILD_DB_STATEMENT_TIMEOUT', '30s', 1000),
@@ -162,6 +176,25 @@ export function loadConfig(env: Env = process.env): Config {
     retention: loadRetentionConfig(env),
     tracing: loadTracingConfig(env),
   };
+}
+
+/**
+ * AUTOBUILD_PUBLIC_URL, the base of the action links in notifications (docs/rules.md#reminder-actions):
+ * default the API's own address, http://127.0.0.1:<AUTOBUILD_API_PORT>. No query or fragment, since a link's token travels in its path.
+ */
+export function loadPublicUrl(env: Env = process.env): string {
+  const raw = nonEmpty(env, 'AUTOBUILD_PUBLIC_URL');
+  if (raw === undefined) return `http://127.0.0.1:${port(env, 'AUTOBUILD_API_PORT', 7080, { zero: true })}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`AUTOBUILD_PUBLIC_URL must be an http:// or https:// URL without a query or fragment, got "${shown(raw)}"`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 export function loadMetricsConfig(env: Env = process.env): MetricsConfig {
@@ -174,6 +207,38 @@ export function loadMetricsConfig(env: Env = process.env): MetricsConfig {
     throw new ConfigError(`AUTOBUILD_METRICS_PORT and AUTOBUILD_SDK_METRICS_PORT must differ, both are ${metrics.port}`);
   }
   return metrics;
+}
+
+/** The shortest AUTOBUILD_SESSION_SECRET: the session key is derived from it, and a short one could be guessed. */
+export const SESSION_SECRET_MIN_LENGTH = 32;
+
+export function loadWebConfig(env: Env = process.env): WebConfig {
+  const name = 'AUTOBUILD_SESSION_SECRET';
+  const raw = env[name];
+  let sessionSecret: string | null = null;
+  if (raw !== undefined && raw.trim() !== '') {
+    // Every API process must derive the same key from the same text: a stray space or newline would split them.
+    if (raw !== raw.trim()) throw new ConfigError(`${name} must not start or end with whitespace`);
+    if (raw.length < SESSION_SECRET_MIN_LENGTH) {
+      throw new ConfigError(`${name} must be at least ${SESSION_SECRET_MIN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+    }
+    sessionSecret = raw;
+  }
+  const ui = nonEmpty(env, 'AUTOBUILD_TEMPORAL_UI_URL');
+  if (ui !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(ui);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(
+        `AUTOBUILD_TEMPORAL_UI_URL must be an http:// or https:// URL such as http://localhost:8233, got "${shown(ui)}"`,
+      );
+    }
+  }
+  return { sessionSecret, temporalUiUrl: ui === undefined ? null : ui.replace(/\/+$/, '') };
 }
 
 /** OTEL_EXPORTER_OTLP_ENDPOINT turns tracing on (src/main.ts reads this before anything loads pg). */

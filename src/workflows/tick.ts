@@ -9,6 +9,7 @@ import {
   continueAsNew,
   log,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   startChild,
   upsertSearchAttributes,
@@ -26,6 +27,8 @@ import { emptyStats, record, recordError, recordSkip, type TickStats } from './t
 
 export const DEFAULT_PAGE_SIZE = 500;
 export const DEFAULT_BATCH_SIZE = 100;
+/** The patch that records the completed tick after the last page (docs/orchestration.md#changing-workflow-code). */
+export const RECORD_COMPLETED_TICK = 'record-completed-tick';
 
 export interface TickInput {
   /** T for a manual tick (ISO-8601 with an explicit offset); truncated to the minute. Scheduled runs leave it out. */
@@ -41,7 +44,7 @@ export interface TickInput {
 }
 
 // The candidate query is one short read: a local activity (docs/orchestration.md).
-const { findCandidatePage } = proxyLocalActivities<Activities>({
+const { findCandidatePage, recordTickCompleted } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -83,6 +86,8 @@ export async function tick(input: TickInput = {}): Promise<TickStats> {
       stats: { ...stats, continuedAsNew: stats.continuedAsNew + 1 },
     });
   }
+  // The record that "down" is measured from (docs/rules.md#catch-up-after-downtime); runs that began before it existed skip it.
+  if (patched(RECORD_COMPLETED_TICK)) await recordTickCompleted({ at: T });
   log.info('tick done', { tick: T, candidates: stats.candidates, transitions: stats.transitions, errors: stats.errors });
   metrics.tickCompleted(stats);
   return stats;

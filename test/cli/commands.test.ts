@@ -3,7 +3,7 @@
 // this file run in order and share one set of users, templates and workspaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTickSchedule } from '../../src/runtime/schedule.js';
-import { type CliHarness, type CliResult, startCliHarness, TEST_TZ } from './harness.js';
+import { type CliHarness, expectRefused, startCliHarness, TEST_TZ } from './harness.js';
 
 const HOUR = 3_600_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -14,16 +14,6 @@ beforeAll(async () => {
   await h.startWorker();
 });
 afterAll(async () => h?.close());
-
-/** A refusal: exit 1, exactly one line on stderr matching `message`, no stack trace. */
-function expectRefused(r: CliResult, message: RegExp, code = 1) {
-  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^autobuild: /);
-  expect(lines[0]).toMatch(message);
-  expect(r.stderr).not.toMatch(/^\s+at /m);
-}
 
 async function rowCount(table: string): Promise<number> {
   const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`);

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
+import { expect } from 'vitest';
 import { loadProvisioningConfig } from '../../src/runtime/config.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { createWorker } from '../../src/worker.js';
@@ -120,4 +121,14 @@ export async function startCliHarness(opts: { simulatedDurationMs?: number } = {
     },
   };
   return h;
+}
+
+/** A refusal: exit `code` (1), exactly one line on stderr matching `message`, no stack trace. */
+export function expectRefused(r: CliResult, message: RegExp, code = 1): void {
+  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^autobuild: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
 }

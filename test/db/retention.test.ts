@@ -37,7 +37,7 @@ afterAll(async () => db?.drop());
 // Every test starts from empty tables (users and templates stay).
 beforeEach(async () => {
   await db.pool.query(
-    'TRUNCATE notifications, evaluations, simulated_failures, api_tokens, audit_log, workspace_builds, provisioner_jobs, workspaces',
+    'TRUNCATE notifications, evaluations, simulated_failures, reminder_actions, api_tokens, audit_log, workspace_builds, provisioner_jobs, workspaces',
   );
 });
 
@@ -190,6 +190,10 @@ describe('retention of deleted workspaces', () => {
     await notification(gone, { createdDaysAgo: 120, deliveredDaysAgo: 120 });
     await db.pool.query(`INSERT INTO evaluations (key, workspace_id, outcome) VALUES ('wf/run/1', $1, '{}')`, [gone]);
     await db.pool.query('INSERT INTO simulated_failures (workspace_id) VALUES ($1)', [gone]);
+    await db.pool.query(
+      `INSERT INTO reminder_actions (token_hash, workspace_id, action, expires_at) VALUES (sha256('t'), $1, 'extend', now() - interval '100 days')`,
+      [gone],
+    );
     const auditRow = await audit(150, gone);
 
     const recent = await deletedWorkspace(80);
@@ -205,6 +209,7 @@ describe('retention of deleted workspaces', () => {
     expect(await count('notifications')).toBe(0);
     expect(await count('evaluations')).toBe(0);
     expect(await count('simulated_failures')).toBe(0);
+    expect(await count('reminder_actions')).toBe(0);
     expect(await ids('audit_log')).toEqual([auditRow]);
   });
 

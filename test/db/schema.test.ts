@@ -32,6 +32,7 @@ describe('migration 004: the bounds of every duration', () => {
     'time_til_dormant_ms',
     'time_til_dormant_autodelete_ms',
     'autostop_notify_before_ms',
+    'autodelete_notify_before_ms',
   ];
 
   it("the database's bounds are the operations module's (BOUNDS), and it refuses a value beyond them", async () => {

@@ -1,6 +1,6 @@
 // Users and templates through the operations module (docs/rules.md#entities, docs/rules.md#applying-a-decision-the-build-transaction version choice).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOUR } from '../../src/lifecycle/index.js';
+import { DAY, HOUR } from '../../src/lifecycle/index.js';
 import { type Harness, startHarness } from '../builds/harness.js';
 
 describe('users and templates', () => {
@@ -59,6 +59,9 @@ describe('users and templates', () => {
       requireActiveVersion: false,
       autostopRequirementDays: [],
       autostopRequirementWeeks: 1,
+      autodeleteNotifyBeforeMs: 0,
+      catchup: 'all',
+      catchupWindowMs: 0,
     });
   });
 
@@ -76,6 +79,9 @@ describe('users and templates', () => {
       autostopRequirementWeeks: 2,
       autostopNotifyBefore: '30m',
       requireActiveVersion: true,
+      catchup: 'latest',
+      catchupWindow: '2h',
+      autodeleteNotifyBefore: '3d',
     });
     expect(template.policy).toEqual({
       defaultTtlMs: 8 * HOUR,
@@ -90,8 +96,28 @@ describe('users and templates', () => {
       requireActiveVersion: true,
       autostopRequirementDays: ['saturday', 'sunday'],
       autostopRequirementWeeks: 2,
+      autodeleteNotifyBeforeMs: 3 * DAY,
+      catchup: 'latest',
+      catchupWindowMs: 2 * HOUR,
     });
     expect(template.updatedAt.getTime()).toBeGreaterThanOrEqual(template.createdAt.getTime());
+  });
+
+  it('catch-up latest needs a window: refused in one line on create and on update, changing nothing', async () => {
+    const refusal = /^invalid catch-up window: catch-up latest needs a window greater than 0 \(e\.g\. 2h\)$/;
+    await expect(h.ops.templates.create({ name: 'catchup', catchup: 'latest' })).rejects.toThrow(refusal);
+    await expect(h.ops.templates.get('catchup')).rejects.toThrow(/no template catchup/);
+    await h.ops.templates.create({ name: 'catchup', catchup: 'none' });
+    await expect(h.ops.templates.update('catchup', { catchup: 'latest' })).rejects.toThrow(refusal);
+    await expect(h.ops.templates.update('catchup', { catchup: 'latest', catchupWindow: 0 })).rejects.toThrow(refusal);
+    await expect(h.ops.templates.update('catchup', { catchup: 'sometimes' })).rejects.toThrow(
+      'invalid catch-up "sometimes": use one of all, latest, none',
+    );
+    expect((await h.ops.templates.get('catchup')).policy).toMatchObject({ catchup: 'none', catchupWindowMs: 0 });
+    // A window set first, then latest, in two updates.
+    await h.ops.templates.update('catchup', { catchupWindow: '30m' });
+    const { template } = await h.ops.templates.update('catchup', { catchup: 'latest' });
+    expect(template.policy).toMatchObject({ catchup: 'latest', catchupWindowMs: 30 * 60_000 });
   });
 
   it('a new version is built only once promoted; a person’s rebuild keeps the workspace’s version', async () => {

@@ -63,6 +63,14 @@ describe('candidate query', () => {
         build: { ...stopped, job: 'failed' },
       });
       await add('autostart owner suspended', false, { ownerId: suspended, autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped });
+      // docs/rules.md#pause-and-skip: paused indefinitely leaves the autostart candidates; paused until an instant does not.
+      await add('autostart paused indefinitely', false, { autostartSchedule: '0 9 * * *', build: stopped });
+      await add('autostart paused until an instant, due', true, { autostartSchedule: '0 9 * * *', nextStartAt: T, build: stopped });
+      await db.pool.query('UPDATE workspaces SET autostart_paused = true WHERE id = $1', [idOf('autostart paused indefinitely')]);
+      await db.pool.query('UPDATE workspaces SET autostart_paused = true, autostart_paused_until = $2 WHERE id = $1', [
+        idOf('autostart paused until an instant, due'),
+        plus(T, -H),
+      ]);
       await add('inactive past threshold', true, { template: dormancy, lastUsedAt: plus(T, -7 * D - MIN), build: stopped });
       await add('inactive exactly threshold', false, { template: dormancy, lastUsedAt: plus(T, -7 * D), build: stopped });
       await add('dormant, deletion due', true, {
@@ -156,6 +164,8 @@ describe('candidate query', () => {
     );
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).not.toMatch(/Seq Scan on (workspaces|workspace_builds|provisioner_jobs|users)\b/);
+    // The autostart branch (with its paused-indefinitely condition, docs/rules.md#pause-and-skip) walks the partial index of 009.
+    expect(plan).toContain('workspaces_autostart_idx');
     const started = performance.now();
     const ids = await findCandidates(db.pool, { at: T, limit: 500 });
     const ms = performance.now() - started;

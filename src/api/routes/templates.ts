@@ -11,7 +11,7 @@ import { PageQuery, page, TemplatePolicyInput, TemplateSchema, VersionSchema } f
 
 const tag = 'Templates';
 
-const TemplateParam = z.object({
+export const TemplateParam = z.object({
   template: z
     .string()
     .min(1)
@@ -20,7 +20,7 @@ const TemplateParam = z.object({
 });
 
 /** The API's option names (milliseconds, day lists) as the operations module takes them. */
-function options(p: z.infer<typeof TemplatePolicyInput>): TemplateOptionsInput {
+export function options(p: z.infer<typeof TemplatePolicyInput>): TemplateOptionsInput {
   const o: TemplateOptionsInput = {};
   if (p.defaultTtlMs !== undefined) o.defaultTtl = p.defaultTtlMs;
   if (p.activityBumpMs !== undefined) o.activityBump = p.activityBumpMs;
@@ -34,6 +34,9 @@ function options(p: z.infer<typeof TemplatePolicyInput>): TemplateOptionsInput {
   if (p.autostopRequirementWeeks !== undefined) o.autostopRequirementWeeks = p.autostopRequirementWeeks;
   if (p.autostopNotifyBeforeMs !== undefined) o.autostopNotifyBefore = p.autostopNotifyBeforeMs;
   if (p.requireActiveVersion !== undefined) o.requireActiveVersion = p.requireActiveVersion;
+  if (p.catchup !== undefined) o.catchup = p.catchup;
+  if (p.catchupWindowMs !== undefined) o.catchupWindow = p.catchupWindowMs;
+  if (p.autodeleteNotifyBeforeMs !== undefined) o.autodeleteNotifyBefore = p.autodeleteNotifyBeforeMs;
   return o;
 }
 
@@ -98,11 +101,26 @@ export function templateRoutes(app: OpenAPIHono<ApiEnv>) {
       description:
         'Only the options given change. Changing the autodelete time moves dormant workspaces’ deletion dates; changing allowed days or autostart permission recomputes next autostarts — in the same transaction.',
       errors: [404],
-      request: { params: TemplateParam, body: jsonBody(TemplatePolicyInput) },
+      request: {
+        params: TemplateParam,
+        body: jsonBody(
+          TemplatePolicyInput.extend({
+            resetInactivity: z.boolean().optional().openapi({
+              description:
+                'Every workspace of the template last used now, in the same transaction (docs/rules.md#policy-dry-run-and-timeline).',
+            }),
+          }),
+        ),
+      },
       responses: {
         200: json(
           z
-            .object({ template: TemplateSchema, deletingAtRecomputed: z.number().int(), autostartRecomputed: z.number().int() })
+            .object({
+              template: TemplateSchema,
+              deletingAtRecomputed: z.number().int(),
+              autostartRecomputed: z.number().int(),
+              inactivityReset: z.number().int().openapi({ description: 'Workspaces whose last use was reset to now.' }),
+            })
             .openapi('TemplateUpdate'),
           'The template, and how many workspaces the change recomputed.',
         ),
@@ -110,7 +128,8 @@ export function templateRoutes(app: OpenAPIHono<ApiEnv>) {
     }),
     async (c) => {
       requireRole(c.get('principal'), 'template-admin');
-      const r = await c.get('ops').templates.update(c.req.valid('param').template, options(c.req.valid('json')));
+      const { resetInactivity, ...policy } = c.req.valid('json');
+      const r = await c.get('ops').templates.update(c.req.valid('param').template, options(policy), { resetInactivity });
       return c.json({ ...r, template: templateJson(r.template) }, 200);
     },
   );

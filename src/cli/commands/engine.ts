@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { formatDuration } from '../../lifecycle/index.js';
 import type { Readiness } from '../../metrics/health.js';
-import { OpsError, pingDatabase } from '../../ops/index.js';
+import { lastCompletedTick, OpsError, pingDatabase } from '../../ops/index.js';
 import {
   describeTickSchedule,
   pauseTickSchedule,
@@ -160,7 +160,13 @@ function formatSchedule(s: TickScheduleStatus): string {
 
 interface Health {
   ok: boolean;
-  database: { ok: boolean; url: string | null; error: string | null };
+  database: {
+    ok: boolean;
+    url: string | null;
+    error: string | null;
+    /** The last tick the engine completed (docs/rules.md#catch-up-after-downtime), ISO-8601; null before the first. */
+    lastCompletedTick: string | null;
+  };
   temporal: {
     ok: boolean;
     address: string | null;
@@ -202,7 +208,7 @@ function statusCommand(): Command {
 async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string, readyUrl: string | null): Promise<Health> {
   const health: Health = {
     ok: true,
-    database: { ok: false, url: null, error: null },
+    database: { ok: false, url: null, error: null, lastCompletedTick: null },
     temporal: { ok: false, address: null, namespace: null, taskQueue: null, uiUrl: null, workers: 0, error: null },
     readiness: readyUrl === null ? null : await askReadiness(readyUrl),
     schedule: null,
@@ -212,6 +218,7 @@ async function checkHealth(ctx: CliContext, ticks: number, scheduleId: string, r
     const pool = await ctx.db();
     await pingDatabase(pool);
     health.database.ok = true;
+    health.database.lastCompletedTick = (await lastCompletedTick(pool))?.toISOString() ?? null;
   } catch (err) {
     health.database.error = firstLine(err);
   }
@@ -285,6 +292,10 @@ function formatHealth(h: Health): string {
         `${h.temporal.workers} polling task queue ${h.temporal.taskQueue ?? '-'}${h.temporal.ok && h.temporal.workers === 0 ? '  (start one with `npm start`)' : ''}`,
       ],
       ['web UI', h.temporal.uiUrl],
+      [
+        'last tick',
+        h.database.lastCompletedTick === null ? 'none completed yet' : `${formatInstant(new Date(h.database.lastCompletedTick))} completed`,
+      ],
       ['readiness', h.readiness === null ? 'not asked: no runtime.json names a worker here (--ready-url)' : formatReadiness(h.readiness)],
     ]).trimEnd(),
   ];

@@ -36,7 +36,9 @@ export function formatPreview(p: Preview, now: Date): string {
         ? 'mark dormant'
         : d.remind
           ? 'send the autostop reminder'
-          : 'nothing';
+          : d.warnDelete
+            ? 'send the autodelete warning'
+            : 'nothing';
   const rows: Array<[string, PreviewEvent | null, string]> = [
     ['next autostart', p.nextAutostart, 'none'],
     ['deadline', p.deadline, 'none'],
@@ -44,6 +46,8 @@ export function formatPreview(p: Preview, now: Date): string {
     ['reminder', p.reminderAt, 'none'],
     ['dormant', p.dormantAt, 'never (dormancy is off)'],
     ['deletion', p.deletingAt, 'never (autodelete is off or not dormant)'],
+    // docs/rules.md#autodelete-warning: a row only when the template turns the warning on.
+    ...(p.deleteWarningAt ? [['deletion warning', p.deleteWarningAt, 'none'] as [string, PreviewEvent, string]] : []),
   ];
   const width = 16;
   const lines = [

@@ -1,6 +1,6 @@
 // `autobuild template ...`: create and update with one flag per option of
 // docs/rules.md#templates, show, list, and versions (create, promote, list).
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Weekday } from '../../lifecycle/index.js';
 import type { Template, TemplateOptionsInput } from '../../ops/index.js';
 import { templateJson, versionJson } from '../../ops/json.js';
@@ -8,6 +8,7 @@ import { action, emit, note } from '../command.js';
 import { formatDays, formatDurationOrOff, formatFields, formatInstant, formatTable } from '../format.js';
 import { printPages } from '../pages.js';
 import { parseBooleanArg, parseDaysArg, parseDurationArg, parsePositiveIntArg } from '../parse.js';
+import { addDryRunFlags, printDryRun } from './projections.js';
 
 interface TemplateFlags {
   defaultTtl?: number;
@@ -22,6 +23,9 @@ interface TemplateFlags {
   autostopRequirementDays?: Weekday[];
   autostopRequirementWeeks?: number;
   requireActiveVersion?: boolean;
+  catchup?: string;
+  catchupWindow?: number;
+  autodeleteNotifyBefore?: number;
 }
 
 const DURATION = '(8h, 30m, 90s, 7d; 0 = off)';
@@ -55,6 +59,17 @@ function addTemplateFlags(command: Command): Command {
     ).argParser(parseDaysArg),
     new Option('--autostop-requirement-weeks <n>', 'every n weeks (1-16), counted from Monday 2023-01-02').argParser(parsePositiveIntArg),
     new Option('--require-active-version <true|false>', "autostart builds use the template's active version").argParser(parseBooleanArg),
+    new Option(
+      '--catchup <all|latest|none>',
+      'autostarts that fell due while the engine was down: all start, latest only within --catchup-window, none',
+    ),
+    new Option('--catchup-window <duration>', 'how late an autostart may still start under --catchup latest (2h, 30m)').argParser(
+      parseDurationArg,
+    ),
+    new Option(
+      '--autodelete-notify-before <duration>',
+      `warn the owner of a dormant workspace this long before autodelete deletes it ${DURATION}`,
+    ).argParser(parseDurationArg),
   ];
   for (const flag of flags) command.addOption(flag);
   return command;
@@ -74,6 +89,9 @@ function toOptions(f: TemplateFlags): TemplateOptionsInput {
     autostopRequirementDays: f.autostopRequirementDays,
     autostopRequirementWeeks: f.autostopRequirementWeeks,
     requireActiveVersion: f.requireActiveVersion,
+    catchup: f.catchup,
+    catchupWindow: f.catchupWindow,
+    autodeleteNotifyBefore: f.autodeleteNotifyBefore,
   };
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
@@ -88,12 +106,26 @@ export function templateCommand(): Command {
     }),
   );
 
-  addTemplateFlags(
-    template.command('update <name>').description('change options of a template; options not given keep their value'),
+  addDryRunFlags(
+    addTemplateFlags(template.command('update <name>').description('change options of a template; options not given keep their value')),
   ).action(
-    action(async (ctx, name: string, flags: TemplateFlags) => {
+    action(async (ctx, name: string, flags: TemplateFlags & { dryRun?: boolean; days?: number; resetInactivity?: boolean }) => {
       const ops = await ctx.ops();
-      const { template: t, deletingAtRecomputed, autostartRecomputed } = await ops.templates.update(name, toOptions(flags));
+      const { dryRun, days, resetInactivity } = flags;
+      if (dryRun === true) {
+        printDryRun(ctx, await ops.templates.update(name, toOptions(flags), { dryRun, days, resetInactivity }));
+        return;
+      }
+      if (days !== undefined) throw new InvalidArgumentError('--days applies to --dry-run only');
+      const {
+        template: t,
+        deletingAtRecomputed,
+        autostartRecomputed,
+        inactivityReset,
+      } = await ops.templates.update(name, toOptions(flags), {
+        resetInactivity,
+      });
+      if (!ctx.json && resetInactivity === true) note(`reset the last use of ${inactivityReset} workspace(s) to now`);
       if (!ctx.json && deletingAtRecomputed > 0) note(`moved the deletion date of ${deletingAtRecomputed} dormant workspace(s)`);
       if (!ctx.json && autostartRecomputed > 0) note(`recomputed the next autostart of ${autostartRecomputed} workspace(s)`);
       printTemplate(ctx.json, t, 'updated');
@@ -197,6 +229,10 @@ function formatTemplate(t: Template): string {
     ['dormant after', formatDurationOrOff(p.timeTilDormantMs)],
     ['delete after', formatDurationOrOff(p.timeTilDormantAutodeleteMs)],
     ['notify before', formatDurationOrOff(p.autostopNotifyBeforeMs)],
+    // docs/rules.md#autodelete-warning: shown only when on.
+    ...((p.autodeleteNotifyBeforeMs ?? 0) > 0
+      ? [['delete warning', `${formatDurationOrOff(p.autodeleteNotifyBeforeMs!)} before deletion`] as [string, string]]
+      : []),
     [
       'autostop req.',
       p.autostopRequirementDays.length === 0
@@ -204,6 +240,14 @@ function formatTemplate(t: Template): string {
         : `${formatDays(p.autostopRequirementDays)}${p.autostopRequirementWeeks > 1 ? `, every ${p.autostopRequirementWeeks} weeks` : ''}, in the owner's quiet hours`,
     ],
     ['require active', p.requireActiveVersion ? 'yes' : 'no'],
+    ['catch-up', formatCatchup(p)],
     ['updated', formatInstant(t.updatedAt)],
   ]);
+}
+
+/** docs/rules.md#catch-up-after-downtime */
+function formatCatchup(p: Template['policy']): string {
+  if (p.catchup === 'latest') return `latest: what fell due within ${formatDurationOrOff(p.catchupWindowMs ?? 0)} starts`;
+  if (p.catchup === 'none') return 'none: what fell due while the engine was down is skipped';
+  return 'all: everything that fell due starts, once';
 }

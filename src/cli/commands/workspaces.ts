@@ -2,7 +2,7 @@
 // TTL, extend, activity, dormancy and cancel. Commands that create a build
 // wait for its job and print the outcome unless --no-wait.
 import { Argument, Command, Option } from 'commander';
-import { formatDuration } from '../../lifecycle/index.js';
+import { describePause, formatDuration } from '../../lifecycle/index.js';
 import type { BuildRecord, Ops, WorkspaceDetails } from '../../ops/index.js';
 import { buildJson, workspaceJson, workspaceSummaryJson } from '../../ops/json.js';
 import { action, emit, note } from '../command.js';
@@ -12,7 +12,10 @@ import { formatDurationOrOff, formatFields, formatInstant, formatRelative } from
 import { printPages } from '../pages.js';
 import { parseDurationArg, parseWorkspaceRef } from '../parse.js';
 import { type StartedBuild, waitForBuild } from '../wait.js';
+import { addPauseCommands } from './calendars.js';
 import { formatPreview } from './explain.js';
+import { addTimelineCommand } from './projections.js';
+import { addReminderActionCommands } from './reminder-actions.js';
 
 const SCHEDULE_HELP = 'a weekly schedule, e.g. "CRON_TZ=Europe/Berlin 30 8 * * mon-fri" (no prefix = UTC)';
 
@@ -158,6 +161,9 @@ export function workspaceCommand(): Command {
       }),
     );
 
+  addReminderActionCommands(ws);
+  addTimelineCommand(ws);
+
   ws.command('activity')
     .addArgument(workspaceArgument())
     .option('--source <source>', 'what saw the activity (ssh, vscode, …)', 'cli')
@@ -221,6 +227,7 @@ export function workspaceCommand(): Command {
       }),
     );
 
+  addPauseCommands(ws);
   return ws;
 }
 
@@ -293,6 +300,8 @@ function formatWorkspace(w: WorkspaceDetails): string {
     ['owner', `${w.owner.username} (${w.owner.status})`],
     ['autostart', w.autostartSchedule ?? 'none'],
     ['autostart blocked', w.autostartBlocked],
+    ['autostart paused', w.autostartPause === null ? null : describePause(w.autostartPause).replace(/^autostart paused /, '')],
+    ['autostart skipped', w.autostartSkipAt === null ? null : formatInstant(w.autostartSkipAt)],
     ['next start', when(w.nextStartAt)],
     ['TTL', w.ttlMs === null ? 'none' : formatDurationOrOff(w.ttlMs)],
     ['last used', when(w.lastUsedAt)],

@@ -38,6 +38,8 @@ SELECT id FROM (
     JOIN templates t ON t.id = w.template_id
    WHERE NOT w.deleted AND w.autostart_schedule IS NOT NULL AND w.autostart_blocked IS NULL
      AND w.dormant_at IS NULL AND (w.next_start_at IS NULL OR w.next_start_at <= $1)
+     -- paused indefinitely (docs/rules.md#pause-and-skip): no next autostart; the index's predicate (009) leaves it out too
+     AND NOT (w.autostart_paused AND w.autostart_paused_until IS NULL)
      AND w.latest_transition = 'stop' AND w.latest_job_status <> 'failed'
      AND t.allow_user_autostart
      AND EXISTS (SELECT 1 FROM users u WHERE u.id = w.owner_id AND u.status = 'active' OFFSET 0)
@@ -82,6 +84,16 @@ SELECT id FROM (
      AND b.notified_autostop_deadline IS DISTINCT FROM b.deadline
      AND NOT ($1 - w.last_used_at < interval '15 minutes' AND t.activity_bump_ms > 0
               AND (b.max_deadline IS NULL OR b.max_deadline > $1 + LEAST(t.autostop_notify_before_ms, $4) * ${MS}))
+  UNION
+  -- autodelete warning (docs/rules.md#autodelete-warning): deletion dates within the longest lead time of any
+  -- template, on the deleting_at index, not yet warned of
+  SELECT w.id FROM workspaces w JOIN templates t ON t.id = w.template_id
+   WHERE NOT w.deleted AND w.dormant_at IS NOT NULL AND w.deleting_at IS NOT NULL
+     AND w.deleting_at > $1
+     AND w.deleting_at <= $1 + (SELECT LEAST(max(autodelete_notify_before_ms), $4) FROM templates) * ${MS}
+     AND t.autodelete_notify_before_ms > 0 AND t.time_til_dormant_autodelete_ms > 0
+     AND w.deleting_at <= $1 + LEAST(t.autodelete_notify_before_ms, $4) * ${MS}
+     AND w.notified_deleting_at IS DISTINCT FROM w.deleting_at
 ) candidates
 WHERE $2::uuid IS NULL OR id > $2::uuid
 ORDER BY id

@@ -105,7 +105,7 @@ export async function removeBuildsOfDeletedWorkspaces(db: Db, olderThanMs: numbe
 /**
  * Workspaces deleted more than `olderThanMs` ago whose other builds are gone,
  * at most `limit`, each with its last build and job, its notifications, its
- * evaluation records and its simulated-failure switch. A workspace stays while
+ * evaluation records, its simulated-failure switch and its reminder-action links. A workspace stays while
  * one of its notifications is undelivered or an API token's scope names it.
  * One statement: the foreign keys are checked at its end, when every row that
  * referred to a removed one is gone too.
@@ -123,6 +123,7 @@ export async function removeDeletedWorkspaces(db: Db, olderThanMs: number, limit
      notifications AS (DELETE FROM notifications n USING gone WHERE n.workspace_id = gone.id),
      evaluations AS (DELETE FROM evaluations e USING gone WHERE e.workspace_id = gone.id),
      failures AS (DELETE FROM simulated_failures f USING gone WHERE f.workspace_id = gone.id),
+     actions AS (DELETE FROM reminder_actions a USING gone WHERE a.workspace_id = gone.id),
      builds AS (DELETE FROM workspace_builds b USING gone WHERE b.workspace_id = gone.id RETURNING b.job_id),
      jobs AS (DELETE FROM provisioner_jobs j USING builds WHERE j.id = builds.job_id)
      DELETE FROM workspaces w USING gone WHERE w.id = gone.id`,

@@ -160,6 +160,19 @@ export async function recomputeDeletingAt(client: PoolClient, templateId: string
   return rowCount ?? 0;
 }
 
+/**
+ * docs/rules.md#policy-dry-run-and-timeline: every live workspace of the template last used now (the
+ * database clock; never backwards), so that a tighter dormancy threshold counts from now.
+ */
+export async function resetInactivity(client: PoolClient, templateId: string): Promise<number> {
+  const { rowCount } = await client.query(
+    `UPDATE workspaces SET last_used_at = greatest(last_used_at, autobuild_now())
+      WHERE template_id = $1 AND NOT deleted`,
+    [templateId],
+  );
+  return rowCount ?? 0;
+}
+
 /** Workspaces whose autostart cache depends on this template's autostart options, locked. */
 export async function lockScheduledWorkspaces(
   client: PoolClient,

@@ -82,6 +82,30 @@ describe('the invariant checker', () => {
     expect(report.violations.some((v) => v.startsWith('I3:') && v.includes(due[2]!))).toBe(true);
   });
 
+  it('knows the catch-up policy: an autostart that fell due while down is expected only where the policy lets it (I3)', async () => {
+    const ws = await createWorkspace(engine.db.pool, {
+      ownerId: owner,
+      template,
+      lastUsedAt: plus(T, -H),
+      build: { transition: 'stop', createdAt: plus(T, -H) },
+    });
+    await insertBuildAt(ws, 2); // an autostart at T + 2 min, the first tick after recovery
+    const firstTick = plus(T, 2 * MIN);
+    const i3 = async (catchup: { policy: 'all' | 'latest' | 'none'; windowMs?: number; due: Date }) =>
+      (
+        await checkInvariants({ ...base(), dueAtRecovery: { firstTick, workspaces: [{ workspaceId: ws, transition: 'start', catchup }] } })
+      ).violations.filter((v) => v.startsWith('I3:'));
+    const dueAnHourBefore = plus(firstTick, -H);
+    expect(await i3({ policy: 'none', due: dueAnHourBefore })).toEqual([
+      `I3: workspace ${ws}: autostart due ${dueAnHourBefore.toISOString()} fell due while down and catch-up none skips it, but build #2 started it at ${firstTick.toISOString()}`,
+    ]);
+    expect(await i3({ policy: 'latest', windowMs: 30 * MIN, due: dueAnHourBefore })).toHaveLength(1);
+    expect(await i3({ policy: 'latest', windowMs: 2 * H, due: dueAnHourBefore })).toEqual([]);
+    expect(await i3({ policy: 'all', due: dueAnHourBefore })).toEqual([]);
+    // Due less than the grace before the tick: not downtime, so even `none` starts it.
+    expect(await i3({ policy: 'none', due: plus(firstTick, -MIN) })).toEqual([]);
+  });
+
   it('finds errors in the ticks and an undocumented skip reason (I4)', async () => {
     const bad = { ...stats, errors: 2, skipped: { 'made up': 1 } } as unknown as TickStats;
     const report = await checkInvariants({ ...base(), ticks: [bad] });

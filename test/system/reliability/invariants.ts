@@ -13,7 +13,10 @@
 //   written with it, holds the decision for that build number, transition and reason), and no
 //   workspace of `neverEligible` has an automatic build.
 // - I3: every workspace due during or before an outage transitions at the first tick after
-//   recovery (`dueAtRecovery`): the build's created_at is that tick.
+//   recovery (`dueAtRecovery`): the build's created_at is that tick. An autostart may carry its
+//   template's catch-up policy and due instant (docs/rules.md#catch-up-after-downtime): under
+//   `none`, or `latest` with the due instant more than the window before that tick, it must not
+//   start at all (unless it was due less than the grace before the tick: not downtime).
 // - I4: expected races are neither errors nor failed workflows: the ticks' statistics hold no
 //   error beyond `expectedErrors`, skips only under the documented reasons, and no workflow of
 //   the task queue failed, timed out or was terminated (except those `allowFailed` accepts).
@@ -21,12 +24,22 @@
 //   session, no workflow of the task queue still running, no provisioner job pending or running.
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { CATCHUP_GRACE_MS, type CatchupPolicy } from '../../../src/lifecycle/index.js';
 import type { TickStats } from '../../../src/workflows/tick-stats.js';
 
 /** The skip reasons the engine reports (src/engine/outcome.ts), as listed in docs/reliability.md. */
-export const SKIP_REASONS = ['lock held', 'already running', 'blocked', 'race lost', 'gone'] as const;
+export const SKIP_REASONS = ['lock held', 'already running', 'blocked', 'race lost', 'gone', 'catch-up'] as const;
 
 type Transition = 'start' | 'stop' | 'delete';
+
+/** I3: an autostart's catch-up setting and the instant it fell due (docs/rules.md#catch-up-after-downtime). */
+export interface CatchupExpectation {
+  policy: CatchupPolicy;
+  /** The window of `latest`. */
+  windowMs?: number;
+  /** When the autostart fell due, during the outage. */
+  due: Date;
+}
 
 export interface InvariantInput {
   /** The engine's database. */
@@ -41,8 +54,14 @@ export interface InvariantInput {
   expectOnce?: Array<{ workspaceId: string; transition: Transition; reason?: string }>;
   /** I2: workspaces never eligible during the case: no automatic build at all. */
   neverEligible?: string[];
-  /** I3: workspaces due during or before an outage, each transitioning at `firstTick`, the first tick after recovery. */
-  dueAtRecovery?: { firstTick: Date; workspaces: Array<{ workspaceId: string; transition: Transition }> };
+  /**
+   * I3: workspaces due during or before an outage, each transitioning at `firstTick`, the first tick after recovery;
+   * an autostart with `catchup` only when its policy lets it (absent = `all`: always).
+   */
+  dueAtRecovery?: {
+    firstTick: Date;
+    workspaces: Array<{ workspaceId: string; transition: Transition; catchup?: CatchupExpectation }>;
+  };
   /** I4: the statistics of the ticks the case ran. */
   ticks?: TickStats[];
   /** I4: errors the case expects in those ticks (bad rows, injected faults): a number or 'any'. Default 0. */
@@ -152,6 +171,14 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     for (const d of input.dueAtRecovery.workspaces) {
       const made = (byWorkspace.get(d.workspaceId) ?? []).filter((b) => automatic(b) && b.transition === d.transition && recent(b));
       const atFirst = made.filter((b) => b.created_at.getTime() === first);
+      if (d.transition === 'start' && d.catchup !== undefined && !catchesUp(d.catchup, input.dueAtRecovery.firstTick)) {
+        for (const b of made.filter((x) => x.created_at.getTime() >= first)) {
+          violations.push(
+            `I3: workspace ${d.workspaceId}: autostart due ${d.catchup.due.toISOString()} fell due while down and catch-up ${d.catchup.policy} skips it, but build #${b.build_number} started it at ${b.created_at.toISOString()}`,
+          );
+        }
+        continue;
+      }
       if (atFirst.length !== 1) {
         const when = made.map((b) => b.created_at.toISOString()).join(', ') || 'never';
         violations.push(
@@ -198,6 +225,13 @@ export async function checkInvariants(input: InvariantInput): Promise<InvariantR
     workspaces: byWorkspace.size,
     failedWorkflows,
   };
+}
+
+/** docs/rules.md#catch-up-after-downtime, as the rules state it: whether an autostart that fell due while down starts at `firstTick`. */
+function catchesUp(c: CatchupExpectation, firstTick: Date): boolean {
+  const late = firstTick.getTime() - c.due.getTime();
+  if (c.policy === 'all' || late < CATCHUP_GRACE_MS) return true;
+  return c.policy === 'latest' && late <= (c.windowMs ?? 0);
 }
 
 /** checkInvariants, throwing one error that lists every violation. */

@@ -77,6 +77,8 @@ describe('several services starting at once on a namespace without the search at
             TEMPORAL_NAMESPACE: namespace,
             AUTOBUILD_TASK_QUEUE: taskQueue,
             AUTOBUILD_DATA_DIR: join(dataDir, `service-${i + 1}`),
+            // Several API processes share their dashboard sessions, as the README says to configure them.
+            AUTOBUILD_SESSION_SECRET: 'search-attributes-test-shared-session-secret',
             LOG_LEVEL: 'info',
           }),
         ),
